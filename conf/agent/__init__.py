@@ -1,0 +1,1 @@
+"""Hydra config group `agent` (the YAML files beside this one)."""

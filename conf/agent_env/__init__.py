@@ -1,0 +1,1 @@
+"""Hydra config group `agent_env` (the YAML files beside this one)."""

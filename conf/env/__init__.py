@@ -1,0 +1,1 @@
+"""Hydra config group `env` (the YAML files beside this one)."""

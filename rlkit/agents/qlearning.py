@@ -1,0 +1,146 @@
+"""Tabular Q-learning, line by line as the lecture teaches it.
+
+    initialise Q(s, a) = 0 for every state s and action a
+    repeat for each step:
+        in state s choose a ε-greedily from Q (ε may decrease during training)
+        take a, observe r and s'
+        y = r                          if s' is terminal
+        y = r + γ · max_a' Q(s', a')   otherwise
+        Q(s, a) ← Q(s, a) + α · (y − Q(s, a))
+        s ← s'
+
+The config (α, γ, the ε schedule) is ``rlkit.config.QLearningConfig``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from rlkit.config import QLearningConfig
+from rlkit.schedules import epsilon_at
+from rlkit.transition import Transition
+
+
+class QLearning:
+    """Tabular Q-learning on an env with discrete observations and discrete actions.
+
+    Attributes:
+        q_table: ``(n_states, n_actions)`` numpy array; column ``a`` is the env's action ``a``.
+    """
+
+    metric_names = ("loss", "epsilon")
+
+    def __init__(
+        self,
+        cfg: QLearningConfig,
+        observation_space: spaces.Discrete,
+        action_space: spaces.Discrete,
+        seed: int = 0,
+        device: str = "cpu",
+    ) -> None:
+        """Start from Q = 0 everywhere. ``device`` is unused (a uniform interface)."""
+        self.cfg = cfg
+        self.n_actions = int(action_space.n)
+        self.q_table = np.zeros((int(observation_space.n), self.n_actions), dtype=np.float64)
+        self.rng = np.random.default_rng(seed)
+        self._last: Transition | None = None
+        self._epsilon = cfg.epsilon_start
+        self._loss = 0.0
+
+    def epsilon_at(self, step: int) -> float:
+        """ε at env step ``step``."""
+        return epsilon_at(
+            step,
+            start=self.cfg.epsilon_start,
+            end=self.cfg.epsilon_end,
+            duration=self.cfg.epsilon_decay_steps,
+            schedule=self.cfg.epsilon_schedule,
+        )
+
+    def _greedy(self, state: int) -> int:
+        q = self.q_table[state].tolist()  # a handful of floats: plain Python beats numpy here
+        best_value = max(q)
+        best = [a for a, value in enumerate(q) if value == best_value]
+        # Break ties at random: with Q at zeros, argmax would always pick "up" first.
+        return best[0] if len(best) == 1 else best[int(self.rng.integers(len(best)))]
+
+    def act(self, obs: np.ndarray, global_step: int) -> np.ndarray:
+        """ε-greedy actions for a batch of states."""
+        self._epsilon = self.epsilon_at(global_step)
+        actions = np.empty(len(obs), dtype=np.int64)
+        for i, state in enumerate(obs):
+            if self.rng.random() < self._epsilon:
+                actions[i] = self.rng.integers(self.n_actions)
+            else:
+                actions[i] = self._greedy(int(state))
+        return actions
+
+    def predict(self, obs: Any, deterministic: bool = True) -> Any:
+        """The greedy action (lowest index on ties) for a state or an array of states.
+
+        With ``deterministic=False`` the action is ε-greedy with the final ε of the schedule.
+        """
+        states = np.asarray(obs, dtype=np.int64)
+        actions = self.q_table[states].argmax(axis=-1)
+        if not deterministic:
+            explore = self.rng.random(states.shape) < self.cfg.epsilon_end
+            random_actions = self.rng.integers(self.n_actions, size=states.shape)
+            actions = np.where(explore, random_actions, actions)
+        return int(actions) if actions.ndim == 0 else actions
+
+    def update(
+        self, state: int, action: int, reward: float, next_state: int, terminated: bool
+    ) -> float:
+        """One Q-learning update; returns the squared TD error (y − q)²."""
+        q = self.q_table[state, action]
+        if terminated:
+            y = reward
+        else:
+            y = reward + self.cfg.gamma * self.q_table[next_state].max()
+        self.q_table[state, action] = q + self.cfg.alpha * (y - q)
+        return float((y - q) ** 2)
+
+    def store(self, transition: Transition) -> None:
+        """Tabular Q-learning learns from each step as it comes: keep only the last one."""
+        self._last = transition
+
+    def learn(self, global_step: int) -> dict[str, float] | None:
+        """Update Q on each env's last transition."""
+        t = self._last
+        if t is None:
+            return None
+        for i in range(len(t.actions)):
+            self._loss = self.update(
+                int(t.obs[i]),
+                int(t.actions[i]),
+                float(t.rewards[i]),
+                int(t.next_obs[i]),
+                bool(t.terminated[i]),
+            )
+        self._last = None
+        return {"loss": self._loss, "epsilon": self._epsilon}
+
+    def state_dict(self) -> dict[str, Any]:
+        """The Q-table and the exploration RNG's state."""
+        return {"q_table": self.q_table.copy(), "rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a ``state_dict``; the Q-table's shape must match this env's."""
+        q_table = np.asarray(state["q_table"], dtype=np.float64)
+        if q_table.shape != self.q_table.shape:
+            raise ValueError(
+                f"the Q-table has shape {q_table.shape}; this env needs {self.q_table.shape}"
+            )
+        self.q_table = q_table.copy()
+        self.rng.bit_generator.state = state["rng"]
+
+    def write_report(self, run_dir: Path, env: gym.Env) -> str:
+        """Write ``q_table.csv``; on a grid env also ``q_table.png`` and the greedy path."""
+        from rlkit import qtable_report
+
+        return qtable_report.write(self.q_table, env, run_dir)

@@ -1,0 +1,163 @@
+"""Composing the Hydra config from overrides, with one-line errors for the user's mistakes.
+
+The command line and the Python API both come through here, so a typo gets the same message in a
+shell and in a notebook: the problem and the valid choices, in one line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import (
+    ConfigCompositionException,
+    MissingConfigException,
+    OverrideParseException,
+)
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
+
+from rlkit.config import (
+    AGENT_CONFIGS,
+    CONF_DIR,
+    ENV_CONFIGS,
+    Config,
+    field_names,
+    group_choices,
+    register_configs,
+)
+from rlkit.errors import ConfigError
+
+_TYPE_NAMES = {"Integer": "an integer", "Float": "a number", "Boolean": "true or false"}
+
+
+@contextmanager
+def _hydra_context() -> Iterator[None]:
+    """Initialise Hydra on rlkit's config dir, restoring any Hydra app that was already running."""
+    register_configs()
+    global_hydra = GlobalHydra.instance()
+    outer = global_hydra.hydra if global_hydra.is_initialized() else None
+    global_hydra.clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="train"):
+            yield
+    finally:
+        global_hydra.clear()
+        if outer is not None:
+            global_hydra.initialize(outer)
+
+
+def _override_value(overrides: Sequence[str], key: str) -> str | None:
+    for override in overrides:
+        name, _, value = override.lstrip("+~").partition("=")
+        if name == key:
+            return value
+    return None
+
+
+def _explain(error: Exception, overrides: Sequence[str]) -> ConfigError:
+    """Turn a Hydra or OmegaConf composition error into a one-line ``ConfigError``."""
+    if isinstance(error, MissingConfigException) and error.missing_cfg_file:
+        group, _, name = error.missing_cfg_file.rpartition("/")
+        if group in ("agent", "env"):
+            return ConfigError(
+                f"unknown {group} {name!r}; valid choices: {', '.join(group_choices(group))}"
+            )
+    if isinstance(error, OverrideParseException):
+        return ConfigError(f"cannot parse the override: {str(error).splitlines()[0]}")
+    cause = error.__cause__ if error.__cause__ is not None else error
+    if isinstance(cause, OmegaConfBaseException):
+        key = getattr(cause, "full_key", None) or "?"
+        schema = getattr(cause, "object_type", None)
+        if isinstance(cause, ConfigKeyError):
+            section = key.rpartition(".")[0]
+            where = (
+                f"of {section} ({schema.__name__})" if section and schema else "at the top level"
+            )
+            valid = field_names(schema) if isinstance(schema, type) else []
+            if schema is Config:
+                valid = [*valid, "hydra"]
+            return ConfigError(f"unknown key {key!r}; valid keys {where}: {', '.join(valid)}")
+        message = str(cause).splitlines()[0]
+        match = re.search(r"could not be converted to (\w+)", message)
+        value = _override_value(overrides, key)
+        if match and value is not None:
+            wanted = _TYPE_NAMES.get(match.group(1), match.group(1))
+            return ConfigError(f"{key}={value} has the wrong type: expected {wanted}")
+        return ConfigError(f"invalid value for {key}: {message}")
+    return ConfigError(str(error).splitlines()[0])
+
+
+def compose_config(overrides: Sequence[str]) -> tuple[DictConfig, Config]:
+    """Compose ``conf/config.yaml`` with Hydra overrides and build the typed ``Config``.
+
+    Returns:
+        The composed DictConfig (what ``.hydra/config.yaml`` holds) and the typed dataclasses.
+
+    Raises:
+        ConfigError: an unknown agent, env or key; a value of the wrong type or out of range.
+    """
+    with _hydra_context():
+        try:
+            cfg = compose(config_name="config", overrides=list(overrides))
+        except (ConfigCompositionException, OverrideParseException, OmegaConfBaseException) as e:
+            raise _explain(e, overrides) from e
+    return cfg, to_config(cfg)
+
+
+def to_config(cfg: DictConfig) -> Config:
+    """Build the real dataclasses (``__post_init__`` checks ranges) from a composed config."""
+    try:
+        return OmegaConf.to_object(cfg)  # type: ignore[return-value]
+    except OmegaConfBaseException as e:
+        raise _explain(e, []) from e
+
+
+def config_from_file(path: Path) -> Config:
+    """Read a run's ``.hydra/config.yaml`` back into typed dataclasses."""
+    raw = OmegaConf.load(path)
+    agent_name = OmegaConf.select(raw, "agent.name")
+    env_name = OmegaConf.select(raw, "env.name")
+    if agent_name not in AGENT_CONFIGS:
+        raise ConfigError(
+            f"{path} names agent {agent_name!r}; valid choices: {', '.join(AGENT_CONFIGS)}"
+        )
+    from rlkit.envs_factory import env_schema
+
+    schema = OmegaConf.structured(
+        Config(agent=AGENT_CONFIGS[agent_name](), env=ENV_CONFIGS[env_schema(env_name)]())
+    )
+    try:
+        return to_config(OmegaConf.merge(schema, raw))
+    except OmegaConfBaseException as e:
+        raise _explain(e, []) from e
+
+
+def validate_overrides(overrides: Sequence[str], multirun: bool) -> None:
+    """Compose every run a command line asks for, so that a mistake stops it before any run starts.
+
+    Hydra's own keys (``hydra.*``) are left to Hydra. In a multirun, each combination of the
+    comma-separated sweeps is checked (other sweep kinds, e.g. Optuna ranges, are left out).
+    """
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    own = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    if not multirun:
+        combinations = [own]
+    else:
+        try:
+            parsed = OverridesParser.create().parse_overrides(own)
+        except OverrideParseException as e:
+            raise _explain(e, own) from e
+        kept = [o for o in parsed if not o.is_sweep_override() or o.is_discrete_sweep()]
+        combinations = BasicSweeper.split_arguments(kept, max_batch_size=None)[0]
+    from rlkit.envs_factory import check_compatible
+
+    for combination in combinations[:64]:
+        _, config = compose_config(combination)
+        check_compatible(config.agent.name, config.env)

@@ -1,0 +1,176 @@
+"""Typed config schemas, registered in Hydra's ConfigStore.
+
+The YAML files in ``conf/`` name these dataclasses as their schema (``defaults: [qlearning_schema,
+_self_]``), so an unknown key or a value of the wrong type is an error when the config is composed,
+and ``__post_init__`` checks ranges when ``OmegaConf.to_object`` builds the real dataclasses.
+
+The agents' config dataclasses live here rather than in each agent's file so that composing a config
+never imports PyTorch: the tabular path starts in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from omegaconf import MISSING
+
+import rlkit.conf
+from rlkit.errors import ConfigError
+
+CONF_DIR = Path(rlkit.conf.__file__).resolve().parent
+"""The YAML configs: ``conf/`` in the source tree, installed as the package ``rlkit.conf``."""
+
+DEVICES = ("auto", "cpu", "cuda")
+VECTOR_MODES = ("fast", "sync", "async")
+EPSILON_SCHEDULES = ("linear", "exponential")
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+def _check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+    _check(value in choices, f"{key}={value!r} is not valid; choose one of: {', '.join(choices)}")
+
+
+@dataclass
+class AgentConfig:
+    """Fields every agent config has."""
+
+    name: str = MISSING
+    """The agent's name, as in ``agent=<name>``."""
+
+
+@dataclass
+class QLearningConfig(AgentConfig):
+    """Tabular Q-learning, as the lecture teaches it (defaults are the lecture's)."""
+
+    name: str = "qlearning"
+    alpha: float = 0.1
+    """Learning rate α in q ← q + α(y − q)."""
+    gamma: float = 0.9
+    """Discount γ in y = r + γ·max Q(s', ·)."""
+    epsilon_start: float = 1.0
+    """ε at step 0: the lecture starts fully random."""
+    epsilon_end: float = 0.7
+    """ε after the decay. Q-learning is off-policy, so the greedy policy and Q* are learned whatever
+    ε is; a high floor keeps visiting every (state, action), which the lecture's full Q* table needs
+    (the far corner and each fall). Lower it (say 0.05) to watch the behaviour policy improve."""
+    epsilon_decay_steps: int = 10_000
+    """Env steps over which ε goes from ``epsilon_start`` to ``epsilon_end``."""
+    epsilon_schedule: str = "linear"
+    """``linear`` or ``exponential`` decay from ``epsilon_start`` to ``epsilon_end``."""
+
+    def __post_init__(self) -> None:
+        _check(0.0 < self.alpha <= 1.0, f"agent.alpha={self.alpha} is out of range (0, 1]")
+        _check(0.0 <= self.gamma <= 1.0, f"agent.gamma={self.gamma} is out of range [0, 1]")
+        for key in ("epsilon_start", "epsilon_end"):
+            value = getattr(self, key)
+            _check(0.0 <= value <= 1.0, f"agent.{key}={value} is out of range [0, 1]")
+        _check(
+            self.epsilon_decay_steps >= 0,
+            f"agent.epsilon_decay_steps={self.epsilon_decay_steps} must be >= 0",
+        )
+        _check_choice("agent.epsilon_schedule", self.epsilon_schedule, EPSILON_SCHEDULES)
+        _check(
+            self.epsilon_schedule != "exponential" or self.epsilon_end > 0,
+            "agent.epsilon_end must be > 0 for an exponential schedule (it never reaches 0)",
+        )
+
+
+@dataclass
+class EnvConfig:
+    """A Gymnasium env, made with ``gymnasium.make(id, **kwargs)``."""
+
+    name: str = MISSING
+    """The short name, as in ``env=<name>``."""
+    id: str = MISSING
+    """The Gymnasium id, e.g. ``rlkit/CliffWalk-v0`` or ``Pendulum-v1``."""
+    max_episode_steps: int | None = None
+    """Override the time limit set at registration (``None`` keeps it)."""
+
+    def __post_init__(self) -> None:
+        _check(
+            self.max_episode_steps is None or self.max_episode_steps > 0,
+            f"env.max_episode_steps={self.max_episode_steps} must be > 0 (or null)",
+        )
+
+    def make_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``gymnasium.make`` beyond the id."""
+        kwargs: dict[str, Any] = {}
+        if self.max_episode_steps is not None:
+            kwargs["max_episode_steps"] = self.max_episode_steps
+        return kwargs
+
+
+@dataclass
+class Config:
+    """One training run: ``python -m rlkit.train agent=... env=... [field=value ...]``."""
+
+    agent: AgentConfig = MISSING
+    env: EnvConfig = MISSING
+    seed: int = 0
+    """Seeds the envs, the agent and PyTorch; the same seed gives the same ``metrics.csv``."""
+    total_steps: int = 100_000
+    """Env steps to train for, counted over all vector envs."""
+    device: str = "auto"
+    """``auto`` (CUDA when there is one), ``cpu`` or ``cuda``. The tabular agent ignores it."""
+    num_envs: int = 1
+    """Envs stepped together in a Gymnasium vector env."""
+    vector_mode: str = "fast"
+    """``fast`` (rlkit's lean in-process vector env), ``sync`` (Gymnasium's ``SyncVectorEnv``) or
+    ``async`` (Gymnasium's ``AsyncVectorEnv``, one process per env). All use SAME_STEP autoreset."""
+    eval_episodes: int = 10
+    """Greedy episodes for the final evaluation (and each periodic one)."""
+    eval_interval: int | None = None
+    """Also evaluate every this many env steps (``None``: only at the end)."""
+    log_interval: int = 1000
+    """Write a row of training metrics to ``metrics.csv`` every this many env steps."""
+    checkpoint_interval: int | None = None
+    """Also checkpoint every this many env steps (``None``: only at the end)."""
+    progress: bool = True
+    """Show a progress bar (steps/s, ETA, last return)."""
+
+    def __post_init__(self) -> None:
+        _check(self.seed >= 0, f"seed={self.seed} must be >= 0")
+        _check(self.total_steps > 0, f"total_steps={self.total_steps} must be > 0")
+        _check_choice("device", self.device, DEVICES)
+        _check(self.num_envs >= 1, f"num_envs={self.num_envs} must be >= 1")
+        _check_choice("vector_mode", self.vector_mode, VECTOR_MODES)
+        _check(self.eval_episodes >= 0, f"eval_episodes={self.eval_episodes} must be >= 0")
+        _check(self.log_interval > 0, f"log_interval={self.log_interval} must be > 0")
+        for key in ("eval_interval", "checkpoint_interval"):
+            value = getattr(self, key)
+            _check(value is None or value > 0, f"{key}={value} must be > 0 (or null)")
+
+
+AGENT_CONFIGS: dict[str, type[AgentConfig]] = {"qlearning": QLearningConfig}
+"""Agent name -> its config schema (``conf/agent/<name>.yaml`` uses ``<name>_schema``)."""
+
+ENV_CONFIGS: dict[str, type[EnvConfig]] = {"env": EnvConfig}
+"""Schema name (without ``_schema``) -> env config schema."""
+
+
+def field_names(schema: type) -> list[str]:
+    """The config keys of a schema dataclass, in declaration order."""
+    return [f.name for f in fields(schema)]
+
+
+def register_configs() -> None:
+    """Store the schemas in Hydra's ConfigStore (safe to call more than once)."""
+    from hydra.core.config_store import ConfigStore
+
+    store = ConfigStore.instance()
+    store.store(name="base_config", node=Config)
+    for name, schema in AGENT_CONFIGS.items():
+        store.store(group="agent", name=f"{name}_schema", node=schema)
+    for name, schema in ENV_CONFIGS.items():
+        store.store(group="env", name=f"{name}_schema", node=schema)
+
+
+def group_choices(group: str) -> list[str]:
+    """The options of a config group: the YAML files in ``conf/<group>/``."""
+    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))

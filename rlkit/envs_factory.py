@@ -1,0 +1,100 @@
+"""Making envs from their configs, and checking that an agent can learn them."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+from gymnasium import spaces
+from omegaconf import OmegaConf
+
+from rlkit.agents import AGENTS
+from rlkit.config import CONF_DIR, ENV_CONFIGS, EnvConfig, group_choices
+from rlkit.errors import ConfigError, IncompatibleError
+from rlkit.vector import FastSyncVectorEnv
+
+
+def make_env(cfg: EnvConfig, render_mode: str | None = None) -> gym.Env:
+    """One env, with the time limit of its registration (or ``cfg.max_episode_steps``)."""
+    try:
+        return gym.make(cfg.id, render_mode=render_mode, **cfg.make_kwargs())
+    except gym.error.Error as e:
+        raise ConfigError(f"env.id={cfg.id!r} cannot be made: {str(e).splitlines()[0]}") from e
+
+
+def make_vec_env(cfg: EnvConfig, num_envs: int, vector_mode: str = "fast") -> gym.vector.VectorEnv:
+    """``num_envs`` copies of the env stepped together.
+
+    The autoreset mode is ``SAME_STEP``: an env that ends an episode is reset within the same
+    ``step`` call and its true last observation is in ``info["final_obs"]``. Every step is then a
+    real transition, so step budgets count the same env steps as Stable-Baselines3's.
+
+    ``vector_mode``: ``fast`` (rlkit's lean in-process ``FastSyncVectorEnv``, the default), ``sync``
+    (Gymnasium's ``SyncVectorEnv``) or ``async`` (Gymnasium's ``AsyncVectorEnv``, a process
+    per env).
+    """
+    env_fns = [lambda: make_env(cfg) for _ in range(num_envs)]
+    mode = gym.vector.AutoresetMode.SAME_STEP
+    if vector_mode == "fast":
+        return FastSyncVectorEnv(env_fns)
+    if vector_mode == "async":
+        return gym.vector.AsyncVectorEnv(env_fns, autoreset_mode=mode)
+    return gym.vector.SyncVectorEnv(env_fns, autoreset_mode=mode)
+
+
+def describe_space(space: spaces.Space) -> str:
+    """A short name for a space, e.g. ``Discrete(48)`` or ``Box(3,)``."""
+    if isinstance(space, spaces.Discrete):
+        return f"Discrete({space.n})"
+    if isinstance(space, spaces.Box):
+        return f"Box{space.shape}"
+    return type(space).__name__
+
+
+def env_schema(name: str) -> str:
+    """The schema named by ``conf/env/<name>.yaml`` (``defaults: [<schema>_schema]``)."""
+    path = CONF_DIR / "env" / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"unknown env {name!r}; valid choices: {', '.join(group_choices('env'))}")
+    defaults = OmegaConf.load(path).get("defaults", [])
+    return next(
+        (str(d).removesuffix("_schema") for d in defaults if str(d).endswith("_schema")), "env"
+    )
+
+
+def load_env_config(name: str) -> EnvConfig:
+    """The env config ``conf/env/<name>.yaml`` as its dataclass (without Hydra)."""
+    raw = OmegaConf.load(CONF_DIR / "env" / f"{name}.yaml")
+    raw.pop("defaults", None)
+    merged = OmegaConf.merge(OmegaConf.structured(ENV_CONFIGS[env_schema(name)]), raw)
+    return OmegaConf.to_object(merged)  # type: ignore[return-value]
+
+
+def envs_for_agent(agent: str) -> list[str]:
+    """The envs in ``conf/env`` that the agent can learn (leaving out any that cannot be made)."""
+    spec = AGENTS[agent]
+    names = []
+    for name in group_choices("env"):
+        try:
+            env = make_env(load_env_config(name))
+        except Exception:  # an env whose extra (e.g. Box2D) is not installed
+            continue
+        if spec.accepts(env.observation_space, env.action_space):
+            names.append(name)
+        env.close()
+    return names
+
+
+def check_compatible(agent: str, env_cfg: EnvConfig) -> None:
+    """Raise ``IncompatibleError`` (naming the envs that fit) if the agent cannot learn the env."""
+    env = make_env(env_cfg)
+    try:
+        spec = AGENTS[agent]
+        if spec.accepts(env.observation_space, env.action_space):
+            return
+        raise IncompatibleError(
+            f"agent={agent} needs {spec.needs}, but env={env_cfg.name} has "
+            f"{describe_space(env.observation_space)} observations and "
+            f"{describe_space(env.action_space)} actions; envs it can use: "
+            f"{', '.join(envs_for_agent(agent))}"
+        )
+    finally:
+        env.close()

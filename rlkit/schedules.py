@@ -1,0 +1,33 @@
+"""Exploration schedules: ε as a function of the env step."""
+
+from __future__ import annotations
+
+import math
+
+
+def linear_schedule(start: float, end: float, duration: int, step: int) -> float:
+    """Go from ``start`` to ``end`` linearly over ``duration`` steps, then stay at ``end``."""
+    if duration <= 0 or step >= duration:
+        return end
+    return start + (end - start) * (step / duration)
+
+
+def exponential_schedule(start: float, end: float, duration: int, step: int) -> float:
+    """Decay geometrically from ``start`` to ``end`` over ``duration`` steps, then stay at ``end``.
+
+    ε(step) = start · (end / start)^(step / duration): the same ratio every step, as in MATLAB's
+    ``EpsilonDecay``, but reaching ``end`` exactly at ``duration``.
+    """
+    if duration <= 0 or step >= duration or start <= 0:
+        return end
+    return start * math.exp(math.log(end / start) * (step / duration))
+
+
+SCHEDULES = {"linear": linear_schedule, "exponential": exponential_schedule}
+
+
+def epsilon_at(
+    step: int, *, start: float, end: float, duration: int, schedule: str = "linear"
+) -> float:
+    """ε at env step ``step`` for the named ``schedule`` (``linear`` or ``exponential``)."""
+    return SCHEDULES[schedule](start, end, duration, step)

@@ -1,0 +1,80 @@
+"""``python -m rlkit.train agent=<name> env=<name> [key=value ...]``: train one agent (Hydra).
+
+Every override is composed and checked before Hydra starts a run, so a typo, a wrong type, a value
+out of range or an agent that cannot learn the env stops with one line on stderr, exit code 2, and
+no run directory. ``-m`` (multirun) sweeps work as in any Hydra app: ``-m seed=0,1,2,3,4``.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+from rlkit.errors import RlkitError
+
+EXIT_USAGE = 2
+
+
+def _fail(error: RlkitError) -> None:
+    print(f"error: {error}", file=sys.stderr)
+    sys.exit(EXIT_USAGE)
+
+
+def _hydra_app() -> Any:
+    import hydra
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf import DictConfig
+    from rich.console import Console
+
+    from rlkit.api import run_from_config
+    from rlkit.compose import to_config
+    from rlkit.config import CONF_DIR, register_configs
+
+    register_configs()
+
+    @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
+    def task(cfg: DictConfig) -> None:
+        try:
+            config = to_config(cfg)
+            run_dir = Path(HydraConfig.get().runtime.output_dir)
+            run_from_config(cfg, config, run_dir, Console())
+        except RlkitError as e:
+            _fail(e)
+        # The run directory is the last line: RUN=$(python -m rlkit.train ... | tail -1)
+        print(run_dir, flush=True)
+
+    return task
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Check the command line's overrides, then hand them to Hydra."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    overrides = [a for a in argv if "=" in a and not a.startswith("-")]
+    multirun = "-m" in argv or "--multirun" in argv
+    passthrough = any(a in ("--help", "-h", "--hydra-help", "--info", "-i") for a in argv)
+    if not passthrough:
+        from rlkit.compose import validate_overrides
+
+        try:
+            validate_overrides(overrides, multirun=multirun)
+        except RlkitError as e:
+            _fail(e)
+    sys.argv = [sys.argv[0], *argv]
+    _hydra_app()()
+
+
+class _CallableModule(types.ModuleType):
+    """Keeps ``rlkit.train(...)`` the API function even after ``import rlkit.train``."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from rlkit.api import train
+
+        return train(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
+
+if __name__ == "__main__":
+    main()
