@@ -7,6 +7,7 @@ shell and in a notebook: the problem and the valid choices, in one line.
 from __future__ import annotations
 
 import re
+from dataclasses import is_dataclass
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ from hydra.errors import (
     OverrideParseException,
 )
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from rlkit.config import (
     AGENT_CONFIGS,
@@ -32,7 +33,12 @@ from rlkit.config import (
 )
 from rlkit.errors import ConfigError
 
-_TYPE_NAMES = {"Integer": "an integer", "Float": "a number", "Boolean": "true or false"}
+_TYPE_NAMES = {
+    "Integer": "an integer",
+    "Float": "a number",
+    "Boolean": "true or false",
+    "bool": "true or false",
+}
 
 
 @contextmanager
@@ -59,6 +65,25 @@ def _override_value(overrides: Sequence[str], key: str) -> str | None:
     return None
 
 
+def _unknown_key(key: str, schema: type | None) -> ConfigError:
+    section = key.rpartition(".")[0]
+    where = f"of {section} ({schema.__name__})" if section and schema else "at the top level"
+    valid = field_names(schema) if schema is not None else []
+    return ConfigError(f"unknown key {key!r}; valid keys {where}: {', '.join(valid)}")
+
+
+def _check_keys(node: DictConfig, schema: type, prefix: str = "") -> None:
+    """Refuse keys the schema does not have (Hydra's ``+key=value`` can add them)."""
+    valid = set(field_names(schema))
+    for key in node:
+        full_key = f"{prefix}{key}"
+        if key not in valid:
+            raise _unknown_key(full_key, schema)
+        child = node._get_node(key)
+        if isinstance(child, DictConfig) and is_dataclass(OmegaConf.get_type(child)):
+            _check_keys(child, OmegaConf.get_type(child), f"{full_key}.")
+
+
 def _explain(error: Exception, overrides: Sequence[str]) -> ConfigError:
     """Turn a Hydra or OmegaConf composition error into a one-line ``ConfigError``."""
     if isinstance(error, MissingConfigException) and error.missing_cfg_file:
@@ -73,17 +98,10 @@ def _explain(error: Exception, overrides: Sequence[str]) -> ConfigError:
     if isinstance(cause, OmegaConfBaseException):
         key = getattr(cause, "full_key", None) or "?"
         schema = getattr(cause, "object_type", None)
-        if isinstance(cause, ConfigKeyError):
-            section = key.rpartition(".")[0]
-            where = (
-                f"of {section} ({schema.__name__})" if section and schema else "at the top level"
-            )
-            valid = field_names(schema) if isinstance(schema, type) else []
-            if schema is Config:
-                valid = [*valid, "hydra"]
-            return ConfigError(f"unknown key {key!r}; valid keys {where}: {', '.join(valid)}")
+        if isinstance(cause, (ConfigKeyError, ConfigAttributeError)):
+            return _unknown_key(key, schema if isinstance(schema, type) else None)
         message = str(cause).splitlines()[0]
-        match = re.search(r"could not be converted to (\w+)", message)
+        match = re.search(r"(?:could not be converted to|is not a valid) (\w+)", message)
         value = _override_value(overrides, key)
         if match and value is not None:
             wanted = _TYPE_NAMES.get(match.group(1), match.group(1))
@@ -111,6 +129,7 @@ def compose_config(overrides: Sequence[str]) -> tuple[DictConfig, Config]:
 
 def to_config(cfg: DictConfig) -> Config:
     """Build the real dataclasses (``__post_init__`` checks ranges) from a composed config."""
+    _check_keys(cfg, Config)
     try:
         return OmegaConf.to_object(cfg)  # type: ignore[return-value]
     except OmegaConfBaseException as e:

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install rlkit (editable, from this checkout) with the PyTorch build that fits this machine.
+#
+#   bash scripts/install.sh         # rlkit and its dependencies
+#   bash scripts/install.sh dev     # ... plus the test tools (pytest, ruff)
+#
+# With an NVIDIA GPU, pip takes the default PyTorch wheel (a CUDA build). Without one it first
+# installs the CPU build, so that the several-GB CUDA build is never downloaded: on the course's
+# machines `torch==2.13.0` is a CPU wheel that pip finds on disk; elsewhere set RLKIT_TORCH_INDEX to
+# PyTorch's CPU wheel index (see the README). rlkit itself declares torch>=2.3, so an existing torch
+# install is kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python="${PYTHON:-python}"
+extras="${1:+[$1]}"
+torch_version="${RLKIT_TORCH_VERSION:-2.13.0}"
+
+has_gpu() { command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; }
+
+if ! has_gpu && ! "$python" -c "import torch" >/dev/null 2>&1; then
+    echo "install.sh: no GPU found: installing the CPU build of torch==$torch_version" >&2
+    "$python" -m pip install "torch==$torch_version" ${RLKIT_TORCH_INDEX:+--extra-index-url "$RLKIT_TORCH_INDEX"}
+fi
+"$python" -m pip install -e ".$extras"

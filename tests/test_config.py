@@ -1,0 +1,98 @@
+"""Config composition: every agent x env pair that should compose does; bad values are one line."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from rlkit.agents import AGENTS
+from rlkit.compose import compose_config
+from rlkit.config import Config, EnvConfig, QLearningConfig, group_choices
+from rlkit.envs_factory import check_compatible, envs_for_agent, load_env_config, make_env
+from rlkit.errors import ConfigError, IncompatibleError
+
+COMPATIBLE = {("qlearning", "cliff")}
+ALL_PAIRS = [(agent, env) for agent in group_choices("agent") for env in group_choices("env")]
+
+
+def test_every_agent_has_a_yaml_a_schema_and_a_spec() -> None:
+    assert set(group_choices("agent")) == set(AGENTS)
+
+
+@pytest.mark.parametrize(("agent", "env"), ALL_PAIRS)
+def test_every_pair_composes_and_compatibility_is_as_expected(agent: str, env: str) -> None:
+    raw, config = compose_config([f"agent={agent}", f"env={env}"])
+    assert isinstance(config, Config)
+    assert config.agent.name == agent and config.env.name == env
+    assert raw.agent.name == agent
+    if (agent, env) in COMPATIBLE:
+        check_compatible(agent, config.env)
+        spec = AGENTS[agent]
+        probe = make_env(config.env)
+        built = spec.build(config.agent, probe.observation_space, probe.action_space, seed=0)
+        assert hasattr(built, "predict")
+    else:
+        with pytest.raises(IncompatibleError) as info:
+            check_compatible(agent, config.env)
+        message = str(info.value)
+        assert "\n" not in message and f"env={env}" in message
+        assert "envs it can use: cliff" in message
+
+
+def test_qlearning_defaults_are_the_lectures() -> None:
+    _, config = compose_config(["agent=qlearning", "env=cliff"])
+    assert isinstance(config.agent, QLearningConfig)
+    assert (config.agent.alpha, config.agent.gamma, config.agent.epsilon_start) == (0.1, 0.9, 1.0)
+    assert config.agent.epsilon_end < config.agent.epsilon_start  # ε decays
+    yaml_defaults = dataclasses.asdict(config.agent)
+    assert yaml_defaults == dataclasses.asdict(QLearningConfig())  # YAML and dataclass agree
+
+
+def test_env_yaml_files_load_without_hydra() -> None:
+    for name in group_choices("env"):
+        cfg = load_env_config(name)
+        assert isinstance(cfg, EnvConfig) and cfg.name == name
+
+
+def test_envs_for_qlearning() -> None:
+    assert envs_for_agent("qlearning") == ["cliff"]
+
+
+def test_overrides_reach_the_dataclasses() -> None:
+    _, config = compose_config(
+        ["seed=7", "total_steps=123", "agent.alpha=0.5", "env.max_episode_steps=20"]
+    )
+    assert (config.seed, config.total_steps, config.agent.alpha) == (7, 123, 0.5)
+    assert config.env.make_kwargs() == {"max_episode_steps": 20}
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("agent=foo", "unknown agent 'foo'; valid choices: qlearning"),
+        ("env=bar", "unknown env 'bar'; valid choices: cartpole, cliff, mountaincar, pendulum"),
+        ("agent.alpah=0.1", "unknown key 'agent.alpah'; valid keys of agent (QLearningConfig)"),
+        ("+agent.alpah=0.1", "unknown key 'agent.alpah'"),
+        ("sed=1", "unknown key 'sed'; valid keys at the top level: agent, env, seed"),
+        ("env.foo=1", "unknown key 'env.foo'; valid keys of env (EnvConfig): name, id"),
+        ("agent.alpha=abc", "agent.alpha=abc has the wrong type: expected a number"),
+        ("seed=x", "seed=x has the wrong type: expected an integer"),
+        ("progress=maybe", "progress=maybe has the wrong type: expected true or false"),
+        ("agent.gamma=1.5", "agent.gamma=1.5 is out of range [0, 1]"),
+        ("agent.alpha=0", "agent.alpha=0.0 is out of range (0, 1]"),
+        ("total_steps=-5", "total_steps=-5 must be > 0"),
+        ("seed=-1", "seed=-1 must be >= 0"),
+        ("num_envs=0", "num_envs=0 must be >= 1"),
+        ("device=tpu", "device='tpu' is not valid; choose one of: auto, cpu, cuda"),
+        ("vector_mode=threads", "choose one of: fast, sync, async"),
+        ("agent.epsilon_schedule=cosine", "choose one of: linear, exponential"),
+        ("seed=[1", "cannot parse the override"),
+    ],
+)
+def test_bad_values_are_one_line_errors(override: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        compose_config([override])
+    message = str(info.value)
+    assert "\n" not in message
+    assert expected in message
