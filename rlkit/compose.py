@@ -7,9 +7,9 @@ shell and in a notebook: the problem and the valid choices, in one line.
 from __future__ import annotations
 
 import re
-from dataclasses import is_dataclass
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import is_dataclass
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir

@@ -67,7 +67,7 @@ def test_bad_api_arguments_raise_config_errors(in_tmp: Path) -> None:
         rlkit.train(agent="dqnn")
     with pytest.raises(ConfigError, match="needs discrete observations"):
         rlkit.train(env="pendulum")
-    with pytest.raises(ConfigError, match="unknown key 'agent.alpah'"):
+    with pytest.raises(ConfigError, match=r"unknown key 'agent\.alpah'"):
         rlkit.train(agent__alpah=0.1)
     assert not (in_tmp / "runs").exists()
 

@@ -6,7 +6,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import rlkit  # noqa: F401
+import rlkit
 from rlkit.agents.qlearning import QLearning
 from rlkit.config import QLearningConfig
 from rlkit.envs.cliff_walk import DOWN, RIGHT, UP
@@ -123,7 +123,7 @@ def test_value_iteration_matches_the_lecture_table() -> None:
 
 
 def test_learns_q_star_within_001_with_the_defaults(in_tmp) -> None:
-    """The lecture's target: the default run reaches Q* on every pair of every non-terminal state."""
+    """The lecture's target: the default run reaches Q* on every pair of non-terminal states."""
     run = rlkit.train(agent="qlearning", env="cliff", seed=0, progress=False)
     agent = rlkit.load(run.dir)
     env = gym.make("rlkit/CliffWalk-v0").unwrapped

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from rlkit.schedules import epsilon_at, exponential_schedule, linear_schedule
@@ -16,7 +18,7 @@ def test_linear_goes_straight_then_holds() -> None:
 
 def test_exponential_has_a_constant_ratio_and_reaches_the_end() -> None:
     values = [exponential_schedule(1.0, 0.01, 100, step) for step in range(0, 101, 25)]
-    ratios = [b / a for a, b in zip(values, values[1:], strict=False)]
+    ratios = [b / a for a, b in itertools.pairwise(values)]
     assert values[0] == 1.0 and values[-1] == pytest.approx(0.01)
     assert ratios == pytest.approx([ratios[0]] * len(ratios))
     assert exponential_schedule(1.0, 0.01, 100, 500) == 0.01
