@@ -14,9 +14,10 @@ from rich.console import Console
 
 from rlkit.agents import AGENTS, Agent
 from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint
-from rlkit.compose import compose_config, config_from_file
+from rlkit.compose import compose_config, config_from_file, with_resume_overrides
 from rlkit.config import Config
 from rlkit.envs_factory import check_compatible, make_env
+from rlkit.loop import read_resume_checkpoint
 from rlkit.errors import CheckpointError, ConfigError
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:-]+$")
@@ -101,8 +102,11 @@ def train(
         *(_override(k.replace("__", "."), v) for k, v in fields.items()),
         *(overrides or []),
     ]
+    all_overrides = with_resume_overrides(all_overrides)
     cfg, config = compose_config(all_overrides)
     check_compatible(config.agent.name, config.env)
+    if config.resume:
+        read_resume_checkpoint(config)
     if run_dir is None:
         stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
         run_dir = _unique_dir(
@@ -117,8 +121,10 @@ def train(
     return run
 
 
-def load(run_dir: str | Path) -> Agent:
+def load(run_dir: str | Path, device: str = "cpu") -> Agent:
     """The trained agent of a run directory, ready for ``agent.predict(obs, deterministic=True)``.
+
+    ``device`` (``cpu``, ``cuda`` or ``auto``) is where a torch agent's networks go.
 
     Raises:
         CheckpointError: the directory, its config or its checkpoint is missing, corrupt or from
@@ -145,7 +151,12 @@ def load(run_dir: str | Path) -> Agent:
         )
     env = make_env(config.env)
     agent = AGENTS[config.agent.name].build(
-        config.agent, env.observation_space, env.action_space, seed=config.seed, device="cpu"
+        config.agent,
+        env.observation_space,
+        env.action_space,
+        seed=config.seed,
+        device=device,
+        num_envs=config.num_envs,
     )
     env.close()
     try:

@@ -156,6 +156,34 @@ def config_from_file(path: Path) -> Config:
         raise _explain(e, []) from e
 
 
+def with_resume_overrides(overrides: Sequence[str]) -> list[str]:
+    """Put the resumed run's own overrides (``.hydra/overrides.yaml``) before the user's.
+
+    ``resume=<dir>`` alone then continues that run with its config; anything the user adds (say
+    ``total_steps=200000``) comes later and wins.
+
+    Raises:
+        CheckpointError: ``resume`` names no run directory.
+    """
+    from rlkit.errors import CheckpointError
+
+    resume = _override_value(overrides, "resume")
+    if resume in (None, "null", "None", ""):
+        return list(overrides)
+    run_dir = Path(resume)
+    if not run_dir.is_dir():
+        raise CheckpointError(f"resume={resume}: no such run directory")
+    saved = run_dir / ".hydra" / "overrides.yaml"
+    if not saved.is_file():
+        raise CheckpointError(f"resume={resume}: no .hydra/overrides.yaml; is it an rlkit run?")
+    try:
+        old = [str(o) for o in OmegaConf.load(saved)]
+    except Exception as e:  # a damaged YAML file: say so in one line
+        raise CheckpointError(f"resume={resume}: .hydra/overrides.yaml is unreadable") from e
+    kept = [o for o in old if not o.lstrip("+~").startswith(("resume=", "hydra.", "hydra/"))]
+    return [*kept, *overrides]
+
+
 def validate_overrides(overrides: Sequence[str], multirun: bool) -> None:
     """Compose every run a command line asks for, so that a mistake stops it before any run starts.
 
@@ -177,6 +205,10 @@ def validate_overrides(overrides: Sequence[str], multirun: bool) -> None:
         combinations = BasicSweeper.split_arguments(kept, max_batch_size=None)[0]
     from rlkit.envs_factory import check_compatible
 
+    from rlkit.loop import read_resume_checkpoint
+
     for combination in combinations[:64]:
         _, config = compose_config(combination)
         check_compatible(config.agent.name, config.env)
+        if config.resume:
+            read_resume_checkpoint(config)

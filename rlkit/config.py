@@ -10,7 +10,7 @@ never imports PyTorch: the tabular path starts in a fraction of a second.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ CONF_DIR = Path(rlkit.conf.__file__).resolve().parent
 DEVICES = ("auto", "cpu", "cuda")
 VECTOR_MODES = ("fast", "sync", "async")
 EPSILON_SCHEDULES = ("linear", "exponential")
+TARGET_UPDATES = ("hard", "polyak")
+DQN_LOSSES = ("mse", "huber")
 
 
 def _check(ok: bool, message: str) -> None:
@@ -82,6 +84,95 @@ class QLearningConfig(AgentConfig):
 
 
 @dataclass
+class DQNConfig(AgentConfig):
+    """DQN (Mnih et al. 2015) as the lecture teaches it, with the usual switches.
+
+    Defaults are the lecture's plain algorithm (MSE loss, hard target copies, no double-Q, no
+    duelling head, 1-step targets); tuned presets per env live in ``conf/agent_env`` and
+    ``conf/experiment``.
+    """
+
+    name: str = "dqn"
+    lr: float = 1e-3
+    """Adam's learning rate."""
+    gamma: float = 0.99
+    """Discount γ in y = r + γ·max_a' q'(s', a')."""
+    buffer_size: int = 100_000
+    """Transitions the replay buffer holds (the oldest are overwritten)."""
+    batch_size: int = 64
+    """Minibatch size m."""
+    learning_starts: int = 1_000
+    """Env steps of pure collection before the first update."""
+    train_freq: int = 4
+    """Env steps (over all envs) between updates."""
+    gradient_steps: int = 1
+    """Gradient steps per update."""
+    target_update: str = "hard"
+    """``hard``: copy q into q' every ``target_update_interval`` env steps (the lecture's);
+    ``polyak``: q' ← τ·q + (1 − τ)·q' after every gradient step."""
+    target_update_interval: int = 1_000
+    """Env steps between hard target copies."""
+    tau: float = 0.005
+    """Share of the online net in a Polyak update (only with ``target_update=polyak``)."""
+    double_q: bool = False
+    """Double DQN: q picks the next action, q' values it (van Hasselt et al. 2016)."""
+    dueling: bool = False
+    """Duelling head: Q = V + A − mean(A) (Wang et al. 2016)."""
+    n_step: int = 1
+    """Bootstrap after n rewards: y = Σ γ^i r_i + γ^n·max q'(s_n, ·)."""
+    loss: str = "mse"
+    """``mse`` (the lecture's (1/m)·Σ(y − q)²) or ``huber`` (SB3's and the Nature paper's)."""
+    max_grad_norm: float | None = None
+    """Clip the gradient's global norm to this (``None``: no clipping, as in the lecture)."""
+    hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
+    """Hidden layer widths of the MLP after the observation encoder."""
+    epsilon_start: float = 1.0
+    """ε at step 0."""
+    epsilon_end: float = 0.05
+    """ε after the decay."""
+    epsilon_decay_steps: int = 10_000
+    """Env steps over which ε goes from ``epsilon_start`` to ``epsilon_end``."""
+    epsilon_schedule: str = "linear"
+    """``linear`` or ``exponential``."""
+    compile: bool = False
+    """``torch.compile`` the update (eager stays the reference; a test checks they agree)."""
+    save_buffer: bool = True
+    """Keep the replay buffer in checkpoints (needed for an exact resume; large for images)."""
+
+    def __post_init__(self) -> None:
+        _check(self.lr > 0, f"agent.lr={self.lr} must be > 0")
+        _check(0.0 <= self.gamma <= 1.0, f"agent.gamma={self.gamma} is out of range [0, 1]")
+        _check(self.batch_size >= 1, f"agent.batch_size={self.batch_size} must be >= 1")
+        _check(
+            self.buffer_size >= self.batch_size,
+            f"agent.buffer_size={self.buffer_size} must be >= agent.batch_size={self.batch_size}",
+        )
+        for key in ("learning_starts",):
+            _check(getattr(self, key) >= 0, f"agent.{key}={getattr(self, key)} must be >= 0")
+        for key in ("train_freq", "gradient_steps", "target_update_interval", "n_step"):
+            _check(getattr(self, key) >= 1, f"agent.{key}={getattr(self, key)} must be >= 1")
+        _check_choice("agent.target_update", self.target_update, TARGET_UPDATES)
+        _check(0.0 < self.tau <= 1.0, f"agent.tau={self.tau} is out of range (0, 1]")
+        _check_choice("agent.loss", self.loss, DQN_LOSSES)
+        _check(
+            self.max_grad_norm is None or self.max_grad_norm > 0,
+            f"agent.max_grad_norm={self.max_grad_norm} must be > 0 (or null)",
+        )
+        _check(
+            len(self.hidden_sizes) >= 1 and all(h >= 1 for h in self.hidden_sizes),
+            f"agent.hidden_sizes={list(self.hidden_sizes)} needs at least one layer, each >= 1",
+        )
+        for key in ("epsilon_start", "epsilon_end"):
+            value = getattr(self, key)
+            _check(0.0 <= value <= 1.0, f"agent.{key}={value} is out of range [0, 1]")
+        _check(
+            self.epsilon_decay_steps >= 0,
+            f"agent.epsilon_decay_steps={self.epsilon_decay_steps} must be >= 0",
+        )
+        _check_choice("agent.epsilon_schedule", self.epsilon_schedule, EPSILON_SCHEDULES)
+
+
+@dataclass
 class EnvConfig:
     """A Gymnasium env, made with ``gymnasium.make(id, **kwargs)``."""
 
@@ -133,6 +224,9 @@ class Config:
     """Also checkpoint every this many env steps (``None``: only at the end)."""
     progress: bool = True
     """Show a progress bar (steps/s, ETA, last return)."""
+    resume: str | None = None
+    """A run directory to continue from its checkpoint, into a new run directory. The old run's
+    overrides are applied first, so ``resume=<dir>`` alone continues it; ``total_steps=`` extends it."""
 
     def __post_init__(self) -> None:
         _check(self.seed >= 0, f"seed={self.seed} must be >= 0")
@@ -147,7 +241,7 @@ class Config:
             _check(value is None or value > 0, f"{key}={value} must be > 0 (or null)")
 
 
-AGENT_CONFIGS: dict[str, type[AgentConfig]] = {"qlearning": QLearningConfig}
+AGENT_CONFIGS: dict[str, type[AgentConfig]] = {"qlearning": QLearningConfig, "dqn": DQNConfig}
 """Agent name -> its config schema (``conf/agent/<name>.yaml`` uses ``<name>_schema``)."""
 
 ENV_CONFIGS: dict[str, type[EnvConfig]] = {"env": EnvConfig}

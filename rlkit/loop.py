@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +15,10 @@ from rich.console import Console
 
 import rlkit
 from rlkit.agents import AGENTS, Agent
-from rlkit.checkpoint import CHECKPOINT_NAME, save_checkpoint
+from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from rlkit.config import Config, EnvConfig
 from rlkit.envs_factory import make_env, make_vec_env
+from rlkit.errors import CheckpointError
 from rlkit.metrics import MetricsWriter, ProgressBar
 from rlkit.transition import Transition
 
@@ -34,6 +37,40 @@ SUMMARY_KEYS = (
 
 EVAL_SEED_OFFSET = 1_000_000
 """Evaluation episodes are seeded apart from the training envs (seed + this)."""
+
+
+@dataclass
+class LoopState:
+    """Everything of the loop itself that an exact resume needs (the agent keeps its own)."""
+
+    obs: np.ndarray
+    episode_return: np.ndarray
+    episode_length: np.ndarray
+    global_step: int = 0
+    episode: int = 0
+    last_return: float | None = None
+    last_metrics: dict[str, float] = field(default_factory=dict)
+    next_log: float = math.inf
+    next_eval: float = math.inf
+    next_checkpoint: float = math.inf
+    rows_written: int = 0
+    """Rows of ``metrics.csv`` (after the header) that belong to the run up to ``global_step``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for a checkpoint (``inf`` as ``None``)."""
+        out = dict(self.__dict__)
+        for key in ("next_log", "next_eval", "next_checkpoint"):
+            out[key] = None if math.isinf(out[key]) else int(out[key])
+        return out
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> LoopState:
+        """Inverse of ``to_dict``."""
+        state = dict(state)
+        for key in ("next_log", "next_eval", "next_checkpoint"):
+            state[key] = math.inf if state[key] is None else state[key]
+        state["last_metrics"] = dict(state["last_metrics"])
+        return cls(**state)
 
 
 def evaluate(agent: Agent, env_cfg: EnvConfig, episodes: int, seed: int) -> np.ndarray:
@@ -61,7 +98,13 @@ def _final_next_obs(next_obs: np.ndarray, done: np.ndarray, infos: dict[str, Any
     return real
 
 
-def _checkpoint(path: Path, cfg: Config, agent: Agent, global_step: int, episode: int) -> None:
+def _save(path: Path, cfg: Config, agent: Agent, state: LoopState, envs: Any) -> None:
+    from rlkit.env_state import EnvStateError, get_vector_env_state
+
+    try:
+        env_states = get_vector_env_state(envs)
+    except EnvStateError:
+        env_states = None  # resuming restarts the episodes in progress (said at resume time)
     save_checkpoint(
         path,
         {
@@ -69,22 +112,64 @@ def _checkpoint(path: Path, cfg: Config, agent: Agent, global_step: int, episode
                 "agent": cfg.agent.name,
                 "env": cfg.env.name,
                 "env_id": cfg.env.id,
+                "num_envs": cfg.num_envs,
                 "rlkit_version": rlkit.__version__,
             },
-            "loop": {"global_step": global_step, "episode": episode},
+            "loop": state.to_dict(),
+            "envs": env_states,
             "agent": agent.state_dict(),
         },
     )
+
+
+def read_resume_checkpoint(cfg: Config) -> dict[str, Any]:
+    """Load and check the checkpoint of ``cfg.resume`` before anything is written.
+
+    Raises:
+        CheckpointError: missing directory or checkpoint, corrupt file, another agent, env or
+            number of envs.
+    """
+    run_dir = Path(str(cfg.resume))
+    if not run_dir.is_dir():
+        raise CheckpointError(f"resume={run_dir}: no such run directory")
+    state = load_checkpoint(run_dir / CHECKPOINT_NAME)
+    meta = state.get("meta") if isinstance(state, dict) else None
+    if not isinstance(meta, dict) or "loop" not in state or "agent" not in state:
+        raise CheckpointError(f"resume={run_dir}: the checkpoint is not an rlkit training state")
+    for key, wanted in (
+        ("agent", cfg.agent.name),
+        ("env", cfg.env.name),
+        ("num_envs", cfg.num_envs),
+    ):
+        if meta.get(key) != wanted:
+            raise CheckpointError(
+                f"resume={run_dir}: the checkpoint is from {key} {meta.get(key)!r}, "
+                f"this run asks for {wanted!r}"
+            )
+    if not (run_dir / "metrics.csv").is_file():
+        raise CheckpointError(f"resume={run_dir}: metrics.csv is missing")
+    return state
+
+
+def _resumed_rows(run_dir: Path, columns: tuple[str, ...], count: int) -> list[list[str]]:
+    with open(run_dir / "metrics.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows or tuple(rows[0]) != columns:
+        raise CheckpointError(f"resume={run_dir}: metrics.csv has other columns than this agent's")
+    if len(rows) - 1 < count:
+        raise CheckpointError(f"resume={run_dir}: metrics.csv is shorter than the checkpoint")
+    return rows[1 : 1 + count]
 
 
 def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
     """Train ``cfg.agent`` on ``cfg.env`` and write the run directory; return the summary.
 
     The run directory gets ``metrics.csv``, ``checkpoint.npz``, ``summary.json`` and the agent's
-    own report (the Q-table for tabular Q-learning). On Ctrl-C the metrics so far and a checkpoint
-    are kept before the interrupt goes on.
+    own report. With ``cfg.resume`` the run continues from that run's checkpoint (the old directory
+    is only read). On Ctrl-C the metrics so far and a checkpoint are kept.
     """
     started = time.perf_counter()
+    resume_state = read_resume_checkpoint(cfg) if cfg.resume else None
     run_dir.mkdir(parents=True, exist_ok=True)
     n = cfg.num_envs
     envs = make_vec_env(cfg.env, n, cfg.vector_mode)
@@ -94,81 +179,88 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
         envs.single_action_space,
         seed=cfg.seed,
         device=cfg.device,
+        num_envs=n,
     )
-
-    episode_return = np.zeros(n)
-    episode_length = np.zeros(n, dtype=np.int64)
-    episode, global_step = 0, 0
-    last_return: float | None = None
-    last_metrics: dict[str, Any] = {}
-    next_log = cfg.log_interval
-    next_eval = cfg.eval_interval or math.inf
-    next_checkpoint = cfg.checkpoint_interval or math.inf
-    checkpoint_path = run_dir / CHECKPOINT_NAME
-
+    obs, _ = envs.reset(seed=cfg.seed)
+    state = LoopState(
+        obs=obs,
+        episode_return=np.zeros(n),
+        episode_length=np.zeros(n, dtype=np.int64),
+        next_log=cfg.log_interval,
+        next_eval=cfg.eval_interval or math.inf,
+        next_checkpoint=cfg.checkpoint_interval or math.inf,
+    )
     writer = MetricsWriter(run_dir / "metrics.csv", agent.metric_names)
+    if resume_state is not None:
+        state = _restore(cfg, agent, envs, resume_state, writer, console)
+    checkpoint_path = run_dir / CHECKPOINT_NAME
+    steps_at_start = state.global_step
+
     bar = ProgressBar(
         cfg.total_steps, f"{cfg.agent.name} on {cfg.env.name}", console, enabled=cfg.progress
     )
     loop_started = time.perf_counter()
+    s = state  # short name for the hot loop
     try:
         with bar:
-            obs, _ = envs.reset(seed=cfg.seed)
-            while global_step < cfg.total_steps:
-                actions = agent.act(obs, global_step)
+            while s.global_step < cfg.total_steps:
+                actions = agent.act(s.obs, s.global_step)
                 next_obs, rewards, terminated, truncated, infos = envs.step(actions)
-                global_step += n
+                s.global_step += n
                 done = terminated | truncated
                 any_done = bool(done.any())
                 real_next_obs = _final_next_obs(next_obs, done, infos) if any_done else next_obs
-                agent.store(Transition(obs, actions, rewards, real_next_obs, terminated))
-                metrics = agent.learn(global_step)
+                agent.store(
+                    Transition(s.obs, actions, rewards, real_next_obs, terminated, truncated)
+                )
+                metrics = agent.learn(s.global_step)
                 if metrics is not None:
-                    last_metrics = metrics
-                episode_return += rewards
-                episode_length += 1
+                    s.last_metrics = metrics  # tensors stay unread until the next log row
+                s.episode_return += rewards
+                s.episode_length += 1
                 if any_done:
                     for i in np.flatnonzero(done):
-                        episode += 1
-                        last_return = float(episode_return[i])
+                        s.episode += 1
+                        s.last_return = float(s.episode_return[i])
                         writer.write(
-                            step=global_step,
-                            episode=episode,
-                            episode_return=last_return,
-                            episode_length=int(episode_length[i]),
+                            step=s.global_step,
+                            episode=s.episode,
+                            episode_return=s.last_return,
+                            episode_length=int(s.episode_length[i]),
                         )
-                    episode_return[done] = 0.0
-                    episode_length[done] = 0
-                obs = next_obs
+                    s.episode_return[done] = 0.0
+                    s.episode_length[done] = 0
+                s.obs = next_obs
 
-                if global_step >= next_log:
-                    writer.write(step=global_step, **{k: float(v) for k, v in last_metrics.items()})
+                if s.global_step >= s.next_log:
+                    s.last_metrics = {k: float(v) for k, v in s.last_metrics.items()}
+                    writer.write(step=s.global_step, **s.last_metrics)
                     writer.flush()
-                    next_log += cfg.log_interval
-                if global_step >= next_eval:
+                    s.next_log += cfg.log_interval
+                if s.global_step >= s.next_eval:
                     returns = evaluate(
                         agent, cfg.env, cfg.eval_episodes, cfg.seed + EVAL_SEED_OFFSET
                     )
                     writer.write(
-                        step=global_step,
+                        step=s.global_step,
                         eval_return_mean=float(returns.mean()),
                         eval_return_std=float(returns.std()),
                     )
-                    next_eval += cfg.eval_interval or math.inf
-                if global_step >= next_checkpoint:
-                    _checkpoint(checkpoint_path, cfg, agent, global_step, episode)
-                    next_checkpoint += cfg.checkpoint_interval or math.inf
-                bar.update(global_step, last_return)
+                    s.next_eval += cfg.eval_interval or math.inf
+                if s.global_step >= s.next_checkpoint:
+                    s.next_checkpoint += cfg.checkpoint_interval or math.inf
+                    _checkpoint(checkpoint_path, cfg, agent, s, envs, writer, console)
+                bar.update(s.global_step, s.last_return)
         train_time = time.perf_counter() - loop_started
-        _checkpoint(checkpoint_path, cfg, agent, global_step, episode)
+        _checkpoint(checkpoint_path, cfg, agent, s, envs, writer, console)
         returns = evaluate(agent, cfg.env, cfg.eval_episodes, cfg.seed + EVAL_SEED_OFFSET)
         eval_mean = float(returns.mean()) if len(returns) else None
         eval_std = float(returns.std()) if len(returns) else None
-        writer.write(step=global_step, eval_return_mean=eval_mean, eval_return_std=eval_std)
+        writer.write(step=s.global_step, eval_return_mean=eval_mean, eval_return_std=eval_std)
     except KeyboardInterrupt:
-        _checkpoint(checkpoint_path, cfg, agent, global_step, episode)
+        _checkpoint(checkpoint_path, cfg, agent, s, envs, writer, console)
         console.print(
-            f"interrupted at step {global_step}; metrics and checkpoint kept in {run_dir}"
+            f"interrupted at step {s.global_step}; metrics and checkpoint kept in {run_dir}"
         )
         raise
     finally:
@@ -179,16 +271,17 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
     report = agent.write_report(run_dir, report_env)
     report_env.close()
 
+    steps_run = s.global_step - steps_at_start
     summary = {
         "agent": cfg.agent.name,
         "env": cfg.env.name,
         "seed": cfg.seed,
-        "total_steps": global_step,
+        "total_steps": s.global_step,
         "eval_episodes": cfg.eval_episodes,
         "eval_return_mean": eval_mean,
         "eval_return_std": eval_std,
         "wall_time_s": round(time.perf_counter() - started, 3),
-        "env_steps_per_s": round(global_step / max(train_time, 1e-9), 1),
+        "env_steps_per_s": round(steps_run / max(train_time, 1e-9), 1),
         "rlkit_version": rlkit.__version__,
     }
     assert tuple(summary) == SUMMARY_KEYS
@@ -199,13 +292,58 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
     eval_text = (
         "no evaluation"
         if eval_mean is None
-        else (f"eval return {eval_mean:.2f} ± {eval_std:.2f} over {cfg.eval_episodes} episodes")
+        else f"eval return {eval_mean:.2f} ± {eval_std:.2f} over {cfg.eval_episodes} episodes"
     )
     console.print(
-        f"{eval_text} | {global_step:,} steps in {train_time:.1f} s "
+        f"{eval_text} | {steps_run:,} steps in {train_time:.1f} s "
         f"({summary['env_steps_per_s']:,.0f} steps/s)",
         markup=False,
         highlight=False,
         soft_wrap=True,
     )
     return summary
+
+
+def _checkpoint(
+    path: Path,
+    cfg: Config,
+    agent: Agent,
+    state: LoopState,
+    envs: Any,
+    writer: MetricsWriter,
+    console: Console,
+) -> None:
+    writer.flush()
+    state.last_metrics = {k: float(v) for k, v in state.last_metrics.items()}
+    state.rows_written = writer.rows
+    _save(path, cfg, agent, state, envs)
+
+
+def _restore(
+    cfg: Config,
+    agent: Agent,
+    envs: Any,
+    checkpoint: dict[str, Any],
+    writer: MetricsWriter,
+    console: Console,
+) -> LoopState:
+    from rlkit.env_state import set_vector_env_state
+
+    try:
+        agent.load_state_dict(checkpoint["agent"])
+        state = LoopState.from_dict(checkpoint["loop"])
+    except (KeyError, ValueError, TypeError) as e:
+        raise CheckpointError(f"resume={cfg.resume}: the checkpoint does not fit: {e}") from e
+    if checkpoint.get("envs") is not None:
+        set_vector_env_state(envs, checkpoint["envs"])
+    else:
+        state.obs, _ = envs.reset(seed=cfg.seed + state.global_step)
+        state.episode_return[:] = 0.0
+        state.episode_length[:] = 0
+        console.print(
+            f"note: {cfg.env.id} keeps state rlkit cannot save; the resumed run starts new "
+            "episodes, so it will not match an uninterrupted run exactly"
+        )
+    for row in _resumed_rows(Path(str(cfg.resume)), writer.columns, state.rows_written):
+        writer.write_raw(row)
+    return state

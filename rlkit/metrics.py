@@ -37,6 +37,8 @@ class MetricsWriter:
         self._file = open(path, "w", newline="")
         self._writer = csv.writer(self._file)
         self._writer.writerow(self.columns)
+        self.rows = 0
+        """Rows written after the header."""
 
     def write(self, **values: Any) -> None:
         """Append one row; unknown keys are a bug and raise ``KeyError``."""
@@ -44,6 +46,14 @@ class MetricsWriter:
         if unknown:
             raise KeyError(f"unknown metrics columns {sorted(unknown)}")
         self._writer.writerow([_format(values.get(c)) for c in self.columns])
+        self.rows += 1
+
+    def write_raw(self, row: Sequence[str]) -> None:
+        """Append a row as read back from an earlier ``metrics.csv`` (a resumed run's history)."""
+        if len(row) != len(self.columns):
+            raise ValueError(f"a metrics row needs {len(self.columns)} fields, got {len(row)}")
+        self._writer.writerow(row)
+        self.rows += 1
 
     def flush(self) -> None:
         """Push the rows written so far to disk."""

@@ -52,15 +52,18 @@ def main(argv: list[str] | None = None) -> None:
     """Check the command line's overrides, then hand them to Hydra."""
     argv = list(sys.argv[1:] if argv is None else argv)
     overrides = [a for a in argv if "=" in a and not a.startswith("-")]
+    flags = [a for a in argv if a not in overrides]
     multirun = "-m" in argv or "--multirun" in argv
     passthrough = any(a in ("--help", "-h", "--hydra-help", "--info", "-i") for a in argv)
     if not passthrough:
-        from rlkit.compose import validate_overrides
+        from rlkit.compose import validate_overrides, with_resume_overrides
 
         try:
+            overrides = with_resume_overrides(overrides)
             validate_overrides(overrides, multirun=multirun)
         except RlkitError as e:
             _fail(e)
+        argv = [*flags, *overrides]
     sys.argv = [sys.argv[0], *argv]
     _hydra_app()()
 

@@ -13,7 +13,8 @@ class Transition(NamedTuple):
     ``next_obs`` is the true next observation, also on the step that ended an episode (the vector
     env has already reset that env; the loop takes the last observation from
     ``info["final_obs"]``).
-    ``terminated`` is kept apart from truncation: a time-out still bootstraps from ``next_obs``.
+    ``terminated`` is kept apart from ``truncated``: a time-out still bootstraps from ``next_obs``
+    (n-step returns need ``truncated`` to know where an episode stopped).
     """
 
     obs: np.ndarray
@@ -21,3 +22,4 @@ class Transition(NamedTuple):
     rewards: np.ndarray
     next_obs: np.ndarray
     terminated: np.ndarray
+    truncated: np.ndarray

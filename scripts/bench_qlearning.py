@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,9 @@ import numpy as np
 import rlkit
 from rlkit.planning import non_terminal_states, value_iteration
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import machine, write_section
+
 SECTION = "qlearning-cliff"
 
 
@@ -62,21 +63,6 @@ def run_seed(seed: int, workdir: Path) -> dict[str, float]:
     }
 
 
-def write_section(markdown: str) -> Path:
-    """Replace this script's section of docs/benchmarks.md (create the file if needed)."""
-    path = ROOT / "docs" / "benchmarks.md"
-    begin, end = f"<!-- {SECTION}:begin -->", f"<!-- {SECTION}:end -->"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nWritten by `scripts/`.\n"
-    block = f"{begin}\n{markdown.rstrip()}\n{end}"
-    if begin in text:
-        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(text)
-    return path
-
-
 def main() -> None:
     """Run the benchmark and write the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -101,8 +87,7 @@ def main() -> None:
         "## Tabular Q-learning on the cliff: the whole command",
         "",
         f"`python -m rlkit.train agent=qlearning env=cliff seed=<s>` with its defaults "
-        f"(100,000 env steps), start to exit, on {platform.processor() or platform.machine()} "
-        f"({_cpu_count()} cores), Python {platform.python_version()}. "
+        f"(100,000 env steps), start to exit, on {machine()}. "
         "Target: under 15 s; Q within 0.01 of Q* everywhere; greedy return -12.",
         "Measured by `python scripts/bench_qlearning.py`.",
         "",
@@ -128,13 +113,7 @@ def main() -> None:
     ]
     markdown = "\n".join(lines)
     print(markdown)
-    print(f"\nwritten to {write_section(markdown)}")
-
-
-def _cpu_count() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
+    print(f"\nwritten to {write_section(markdown, SECTION)}")
 
 
 if __name__ == "__main__":

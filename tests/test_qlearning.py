@@ -83,6 +83,7 @@ def test_learn_skips_nothing_and_uses_terminated() -> None:
             rewards=np.array([-100.0, -1.0]),
             next_obs=np.array([state(3, 1), state(2, 0)]),
             terminated=np.array([True, False]),
+            truncated=np.array([False, False]),
         )
     )
     metrics = agent.learn(global_step=2)

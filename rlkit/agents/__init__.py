@@ -62,6 +62,12 @@ def _discrete_only(observation_space: spaces.Space, action_space: spaces.Space) 
     )
 
 
+def _discrete_actions(observation_space: spaces.Space, action_space: spaces.Space) -> bool:
+    return isinstance(action_space, spaces.Discrete) and isinstance(
+        observation_space, (spaces.Discrete, spaces.Box)
+    )
+
+
 @dataclass(frozen=True)
 class AgentSpec:
     """How to build an agent by name, and which envs it can learn."""
@@ -73,6 +79,8 @@ class AgentSpec:
     """What it needs of an env, said to the user when the env does not have it."""
     accepts: Callable[[spaces.Space, spaces.Space], bool]
     """Whether it can learn an env with these observation and action spaces."""
+    uses_torch: bool = True
+    """Whether it runs on a torch device (``device=`` matters)."""
 
     def build(
         self,
@@ -81,11 +89,18 @@ class AgentSpec:
         action_space: spaces.Space,
         seed: int,
         device: str = "cpu",
+        num_envs: int = 1,
     ) -> Agent:
-        """Import the agent's module and construct the agent."""
+        """Import the agent's module and construct the agent (``device`` resolved for torch agents)."""
         module_name, class_name = self.class_path.split(":")
         cls = getattr(importlib.import_module(module_name), class_name)
-        return cls(cfg, observation_space, action_space, seed=seed, device=device)
+        if self.uses_torch:
+            from rlkit.devices import resolve_device
+
+            device = resolve_device(device)
+        return cls(
+            cfg, observation_space, action_space, seed=seed, device=device, num_envs=num_envs
+        )
 
 
 AGENTS: dict[str, AgentSpec] = {
@@ -94,6 +109,13 @@ AGENTS: dict[str, AgentSpec] = {
         class_path="rlkit.agents.qlearning:QLearning",
         needs="discrete observations and discrete actions",
         accepts=_discrete_only,
+        uses_torch=False,
+    ),
+    "dqn": AgentSpec(
+        name="dqn",
+        class_path="rlkit.agents.dqn:DQN",
+        needs="discrete actions (and Discrete or Box observations)",
+        accepts=_discrete_actions,
     ),
 }
 

@@ -42,8 +42,10 @@ class QLearning:
         action_space: spaces.Discrete,
         seed: int = 0,
         device: str = "cpu",
+        num_envs: int = 1,
     ) -> None:
-        """Start from Q = 0 everywhere. ``device`` is unused (a uniform interface)."""
+        """Start from Q = 0 everywhere. ``device`` and ``num_envs`` are unused (a uniform
+        interface): tabular updates take each env's transitions in turn."""
         self.cfg = cfg
         self.n_actions = int(action_space.n)
         self.q_table = np.zeros((int(observation_space.n), self.n_actions), dtype=np.float64)

@@ -1,0 +1,216 @@
+"""DQN: a critic q, a target critic q' and a replay buffer, as the lecture teaches it.
+
+    initialise q at random and q' as a copy of q; an empty replay buffer
+    repeat for each step:
+        in state s choose a ε-greedily from q
+        take a, observe r and s'; store (s, a, r, s') in the buffer
+        sample a random minibatch of m transitions
+        y = r                          if s' is terminal
+        y = r + γ · max_a' q'(s', a')   otherwise
+        minimise (1/m) · Σ (y − q(s, a))²  with a gradient step on q
+        every so often copy q into q'
+
+Switches users of SB3, CleanRL and Tianshou expect are in ``rlkit.config.DQNConfig``: Polyak target
+updates, double Q, a duelling head, n-step targets, the Huber loss, gradient clipping, the ε
+schedule and ``torch.compile`` of the update.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium import spaces
+from torch import nn
+
+from rlkit.buffers import ReplayBatch, ReplayBuffer
+from rlkit.config import DQNConfig
+from rlkit.nets import QNetwork, observation_encoder
+from rlkit.schedules import epsilon_at
+from rlkit.targets import hard_update, polyak_update
+from rlkit.transition import Transition
+
+
+class DQN:
+    """Deep Q-learning for discrete actions (Discrete or Box observations)."""
+
+    metric_names = ("loss", "q_mean", "epsilon")
+
+    def __init__(
+        self,
+        cfg: DQNConfig,
+        observation_space: spaces.Space,
+        action_space: spaces.Discrete,
+        seed: int = 0,
+        device: str | torch.device = "cpu",
+        num_envs: int = 1,
+    ) -> None:
+        """Build q, q' (a copy), the optimiser and the replay buffer; seed everything."""
+        self.cfg = cfg
+        self.device = torch.device(device)
+        self.n_actions = int(action_space.n)
+        self.obs_shape = observation_space.shape
+        self.rng = np.random.default_rng(seed)
+        torch.manual_seed(seed)
+
+        encoder, in_features = observation_encoder(observation_space)
+        self.q_net = QNetwork(
+            encoder, in_features, self.n_actions, cfg.hidden_sizes, cfg.dueling
+        ).to(self.device)
+        self.q_target = copy.deepcopy(self.q_net).requires_grad_(False)
+        # One fused kernel for the whole step instead of a few ops per parameter.
+        self.optimizer = torch.optim.Adam(self.q_net.parameters(), lr=cfg.lr, fused=True)
+        self.buffer = ReplayBuffer(
+            cfg.buffer_size,
+            observation_space,
+            action_space,
+            num_envs=num_envs,
+            device=self.device,
+            n_step=cfg.n_step,
+            gamma=cfg.gamma,
+            seed=seed,
+        )
+        self.loss_fn = nn.functional.mse_loss if cfg.loss == "mse" else nn.functional.smooth_l1_loss
+        self._update = torch.compile(self.update) if cfg.compile else self.update
+        self._epsilon = cfg.epsilon_start
+        self._updates_done = 0  # train_freq ticks already served
+        self._targets_done = 0  # target_update_interval ticks already served
+
+    def epsilon_at(self, step: int) -> float:
+        """ε at env step ``step``."""
+        return epsilon_at(
+            step,
+            start=self.cfg.epsilon_start,
+            end=self.cfg.epsilon_end,
+            duration=self.cfg.epsilon_decay_steps,
+            schedule=self.cfg.epsilon_schedule,
+        )
+
+    def _q_values(self, obs: np.ndarray) -> torch.Tensor:
+        with torch.inference_mode():
+            return self.q_net(torch.as_tensor(obs, device=self.device))
+
+    def act(self, obs: np.ndarray, global_step: int) -> np.ndarray:
+        """ε-greedy actions for a batch of observations (q is not run when every env explores)."""
+        self._epsilon = self.epsilon_at(global_step)
+        explore = self.rng.random(len(obs)) < self._epsilon
+        random_actions = self.rng.integers(self.n_actions, size=len(obs))
+        if explore.all():
+            return random_actions
+        greedy = self._q_values(obs).argmax(dim=1).cpu().numpy()
+        return np.where(explore, random_actions, greedy)
+
+    def predict(self, obs: Any, deterministic: bool = True) -> Any:
+        """argmax_a q(obs, a) for one observation or a batch (ε-greedy with the final ε if not
+        ``deterministic``)."""
+        batch = np.asarray(obs)
+        single = batch.ndim == len(self.obs_shape)
+        if single:
+            batch = batch[None]
+        actions = self._q_values(batch).argmax(dim=1).cpu().numpy()
+        if not deterministic:
+            explore = self.rng.random(len(actions)) < self.cfg.epsilon_end
+            actions = np.where(
+                explore, self.rng.integers(self.n_actions, size=len(actions)), actions
+            )
+        return int(actions[0]) if single else actions
+
+    @torch.no_grad()
+    def td_target(self, batch: ReplayBatch) -> torch.Tensor:
+        """y = r on a terminal transition, else r + γ·max_a' q'(s', a').
+
+        ``discounts`` is γ^k for an n-step transition (γ for the lecture's 1-step one); a
+        truncated (timed-out) transition is not terminal and bootstraps. With ``double_q``, q picks
+        the next action and q' values it.
+        """
+        if self.cfg.double_q:
+            next_actions = self.q_net(batch.next_obs).argmax(dim=1, keepdim=True)
+            next_q = self.q_target(batch.next_obs).gather(1, next_actions).squeeze(1)
+        else:
+            next_q = self.q_target(batch.next_obs).max(dim=1).values
+        return batch.rewards + batch.discounts * (1.0 - batch.terminated) * next_q
+
+    def update(self, batch: ReplayBatch) -> dict[str, torch.Tensor]:
+        """One gradient step on a minibatch; returns detached metrics (no host sync here)."""
+        td_target = self.td_target(batch)
+        q = self.q_net(batch.obs).gather(1, batch.actions.long().unsqueeze(1)).squeeze(1)
+        loss = self.loss_fn(q, td_target)
+
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.cfg.max_grad_norm is not None:
+            nn.utils.clip_grad_norm_(self.q_net.parameters(), self.cfg.max_grad_norm)
+        self.optimizer.step()
+        return {"loss": loss.detach(), "q_mean": q.detach().mean()}
+
+    def update_target(self) -> None:
+        """Refresh q' from q: a hard copy, or a Polyak step with ``tau``."""
+        if self.cfg.target_update == "hard":
+            hard_update(self.q_target, self.q_net)
+        else:
+            polyak_update(self.q_target, self.q_net, self.cfg.tau)
+
+    def store(self, transition: Transition) -> None:
+        """Put the vector env's step into the replay buffer."""
+        self.buffer.add(*transition)
+
+    def learn(self, global_step: int) -> dict[str, Any] | None:
+        """Run the gradient steps and target updates that fall due by ``global_step``."""
+        cfg = self.cfg
+        if global_step < cfg.learning_starts or len(self.buffer) < cfg.batch_size:
+            # Ticks before learning starts are not owed later.
+            self._updates_done = global_step // cfg.train_freq
+            self._targets_done = global_step // cfg.target_update_interval
+            return None
+        metrics = None
+        due = global_step // cfg.train_freq - self._updates_done
+        for _ in range(due * cfg.gradient_steps):
+            metrics = self._update(self.buffer.sample(cfg.batch_size))
+            if cfg.target_update == "polyak":
+                self.update_target()
+        self._updates_done += due
+        if cfg.target_update == "hard":
+            targets_due = global_step // cfg.target_update_interval - self._targets_done
+            if targets_due > 0:
+                self.update_target()
+                self._targets_done += targets_due
+        if metrics is None:
+            return None
+        return {**metrics, "epsilon": self._epsilon}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Networks, optimiser, replay buffer (unless ``save_buffer`` is off), RNGs, counters."""
+        return {
+            "q_net": self.q_net.state_dict(),
+            "q_target": self.q_target.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "buffer": self.buffer.state_dict(include_data=self.cfg.save_buffer),
+            "rng": self.rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+            "counters": {"updates_done": self._updates_done, "targets_done": self._targets_done},
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a ``state_dict`` (tensors are moved to this agent's device)."""
+        self.q_net.load_state_dict(state["q_net"])
+        self.q_target.load_state_dict(state["q_target"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.buffer.load_state_dict(state["buffer"])
+        self.rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(torch.as_tensor(state["torch_rng"], dtype=torch.uint8))
+        self._updates_done = int(state["counters"]["updates_done"])
+        self._targets_done = int(state["counters"]["targets_done"])
+
+    def write_report(self, run_dir: Path, env: gym.Env) -> str:
+        """On a grid env (the cliff), the greedy path of q and its Q-table; nothing otherwise."""
+        if not isinstance(env.observation_space, spaces.Discrete):
+            return ""
+        from rlkit import qtable_report
+
+        states = np.arange(int(env.observation_space.n))
+        q_table = self._q_values(states).cpu().numpy().astype(np.float64)
+        return qtable_report.write(q_table, env, run_dir)

@@ -1,0 +1,8 @@
+"""Neural networks: the RL agents' building blocks (and, later, the course's other models).
+
+Constructors take sizes (``n_states``, ``in_features``, ``n_actions``), never an env.
+"""
+
+from rlkit.nets.mlp import MLP, FloatFlatten, OneHot, QNetwork, observation_encoder
+
+__all__ = ["MLP", "FloatFlatten", "OneHot", "QNetwork", "observation_encoder"]

@@ -1,0 +1,212 @@
+"""Benchmark DQN: speed against Stable-Baselines3 in one run, and the learning targets over seeds.
+
+1. Speed: ``agent=dqn env=cartpole`` with SB3's DQN defaults mapped field by field, against SB3's
+   ``DQN("MlpPolicy", "CartPole-v1")`` with those defaults, each trained for the same number of env
+   steps in fresh subprocesses, alternating, several rounds; env steps/s of the training loop.
+2. Learning: the DQN cliff command with its defaults on 5 seeds (greedy return -12, each run under
+   60 s), SB3's DQN with its defaults on the same cliff and budget, and the tuned CartPole preset
+   (evaluation return 500 within 50k env steps) on 5 seeds.
+
+Prints the tables and writes them into ``docs/benchmarks.md`` (its own section).
+
+    python scripts/bench_dqn.py [--speed-steps 20000] [--rounds 3] [--seeds 5] [--skip-learning]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import machine, write_section
+
+SB3_DEFAULTS = {
+    # SB3 DQN's constructor defaults (stable_baselines3/dqn/dqn.py), mapped to rlkit's fields.
+    "agent.lr": 1e-4,
+    "agent.buffer_size": 1_000_000,
+    "agent.learning_starts": 100,
+    "agent.batch_size": 32,
+    "agent.target_update": "hard",  # tau = 1.0
+    "agent.target_update_interval": 10_000,
+    "agent.gamma": 0.99,
+    "agent.train_freq": 4,
+    "agent.gradient_steps": 1,
+    "agent.epsilon_start": 1.0,
+    "agent.epsilon_end": 0.05,
+    "agent.max_grad_norm": 10.0,
+    "agent.loss": "huber",  # SB3 uses smooth_l1_loss
+    "agent.hidden_sizes": "[64,64]",
+    "agent.double_q": False,
+    "agent.dueling": False,
+    "agent.n_step": 1,
+}
+
+SB3_SCRIPT = """
+import json, sys, time
+import gymnasium as gym
+import numpy as np
+import rlkit  # registers rlkit/CliffWalk-v0
+from stable_baselines3 import DQN
+env_id, steps, seed, evaluate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+model = DQN("MlpPolicy", gym.make(env_id), seed=seed, device="cpu", verbose=0)
+started = time.perf_counter()
+model.learn(total_timesteps=steps)
+elapsed = time.perf_counter() - started
+result = {"steps_per_s": steps / elapsed}
+if evaluate:
+    env = gym.make(env_id)
+    returns = []
+    for episode in range(10):
+        obs, _ = env.reset(seed=1_000_000 + seed if episode == 0 else None)
+        done, total = False, 0.0
+        while not done:
+            action, _ = model.predict(obs, deterministic=True)
+            obs, reward, terminated, truncated, _ = env.step(int(action))
+            total += float(reward)
+            done = terminated or truncated
+        returns.append(total)
+    result["eval_return"] = float(np.mean(returns))
+print("RESULT", json.dumps(result))
+"""
+
+
+def _result(stdout: str) -> dict:
+    line = next(x for x in stdout.splitlines() if x.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
+
+
+def run_sb3(env_id: str, steps: int, seed: int, evaluate: bool) -> dict:
+    """SB3's DQN with its defaults in a fresh interpreter."""
+    out = subprocess.run(
+        [sys.executable, "-c", SB3_SCRIPT, env_id, str(steps), str(seed), "1" if evaluate else "0"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return _result(out.stdout)
+
+
+def run_rlkit(overrides: list[str], workdir: Path) -> tuple[dict, float]:
+    """``python -m rlkit.train`` in a fresh interpreter; its summary and the command's wall time."""
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "rlkit.train", "progress=false", *overrides],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    if out.returncode != 0:
+        raise SystemExit(f"rlkit run failed: {overrides}\n{out.stderr}")
+    run_dir = workdir / out.stdout.strip().splitlines()[-1]
+    return json.loads((run_dir / "summary.json").read_text()), wall
+
+
+def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
+    """rlkit vs SB3 env steps/s on CartPole with SB3's defaults, alternating in one run."""
+    overrides = [
+        "agent=dqn",
+        "env=cartpole",
+        f"total_steps={steps}",
+        "eval_episodes=1",
+        "agent.save_buffer=false",
+        f"agent.epsilon_decay_steps={int(0.1 * steps)}",  # exploration_fraction 0.1
+        *(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in SB3_DEFAULTS.items()),
+    ]
+    ours, theirs = [], []
+    for _ in range(rounds):
+        ours.append(run_rlkit(overrides, workdir)[0]["env_steps_per_s"])
+        theirs.append(run_sb3("CartPole-v1", steps, 0, evaluate=False)["steps_per_s"])
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    lines = [
+        "### Speed: DQN on CartPole-v1 with SB3's defaults, one env, CPU",
+        "",
+        f"{steps:,} env steps per run, {rounds} rounds alternating rlkit and SB3, each in a fresh "
+        f"process on the same machine ({machine()}); training loop only (no evaluation). "
+        "SB3's defaults mapped field by field: lr 1e-4, buffer 1M, learning_starts 100, batch 32, "
+        "tau 1 (hard copy) every 10,000 steps, gamma 0.99, train_freq 4, gradient_steps 1, "
+        "ε 1 → 0.05 over the first 10% of steps, max_grad_norm 10, Huber loss, MLP 64x64, Adam.",
+        "",
+        "| round | rlkit env steps/s | SB3 env steps/s | ratio |",
+        "|---:|---:|---:|---:|",
+    ]
+    for i, (a, b, r) in enumerate(zip(ours, theirs, ratios, strict=True)):
+        lines.append(f"| {i + 1} | {a:,.0f} | {b:,.0f} | {r:.2f}x |")
+    lines += [
+        f"| median | {statistics.median(ours):,.0f} | {statistics.median(theirs):,.0f} "
+        f"| **{statistics.median(ratios):.2f}x** |",
+        "",
+        "Target: at least 3x SB3's steps/s.",
+    ]
+    return lines
+
+
+def learning(seeds: int, workdir: Path) -> list[str]:
+    """The cliff and CartPole targets over seeds, and SB3's defaults on the cliff."""
+    lines = [
+        "### Learning",
+        "",
+        "| run | seed | eval return (10 greedy episodes) | command wall time (s) | env steps/s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    cliff_returns, cliff_walls = [], []
+    for seed in range(seeds):
+        summary, wall = run_rlkit(["agent=dqn", "env=cliff", f"seed={seed}"], workdir)
+        cliff_returns.append(summary["eval_return_mean"])
+        cliff_walls.append(wall)
+        lines.append(
+            f"| rlkit `agent=dqn env=cliff` (defaults) | {seed} | {summary['eval_return_mean']:g} "
+            f"| {wall:.1f} | {summary['env_steps_per_s']:,.0f} |"
+        )
+    steps = summary["total_steps"]
+    for seed in range(seeds):
+        result = run_sb3("rlkit/CliffWalk-v0", steps, seed, evaluate=True)
+        lines.append(
+            f"| SB3 DQN defaults, cliff, {steps:,} steps | {seed} | {result['eval_return']:g} "
+            f"| - | {result['steps_per_s']:,.0f} |"
+        )
+    cart_returns = []
+    for seed in range(seeds):
+        summary, wall = run_rlkit(["agent=dqn", "env=cartpole", f"seed={seed}"], workdir)
+        cart_returns.append(summary["eval_return_mean"])
+        lines.append(
+            f"| rlkit `agent=dqn env=cartpole` (tuned preset, {summary['total_steps']:,} steps) "
+            f"| {seed} | {summary['eval_return_mean']:g} | {wall:.1f} "
+            f"| {summary['env_steps_per_s']:,.0f} |"
+        )
+    lines += [
+        "",
+        f"Cliff: greedy return -12 on {sum(r == -12 for r in cliff_returns)} of {seeds} seeds; "
+        f"slowest command {max(cliff_walls):.1f} s (target: -12 on 5 of 5, each under 60 s).",
+        f"CartPole: return 500 on {sum(r == 500 for r in cart_returns)} of {seeds} seeds "
+        "(target: 5 of 5 within 50k env steps).",
+    ]
+    return lines
+
+
+def main() -> None:
+    """Run the benchmark and write the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--speed-steps", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--skip-learning", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = ["## DQN", "", "Measured by `python scripts/bench_dqn.py`.", ""]
+        lines += speed(args.speed_steps, args.rounds, Path(tmp))
+        if not args.skip_learning:
+            lines += ["", *learning(args.seeds, Path(tmp))]
+    markdown = "\n".join(lines)
+    print(markdown)
+    print(f"\nwritten to {write_section(markdown, 'dqn')}")
+
+
+if __name__ == "__main__":
+    main()
