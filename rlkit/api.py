@@ -17,8 +17,8 @@ from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from rlkit.compose import compose_config, config_from_file, with_resume_overrides
 from rlkit.config import Config
 from rlkit.envs_factory import check_compatible, make_env
-from rlkit.loop import read_resume_checkpoint
 from rlkit.errors import CheckpointError, ConfigError
+from rlkit.loop import read_resume_checkpoint
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:-]+$")
 

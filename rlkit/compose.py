@@ -204,7 +204,6 @@ def validate_overrides(overrides: Sequence[str], multirun: bool) -> None:
         kept = [o for o in parsed if not o.is_sweep_override() or o.is_discrete_sweep()]
         combinations = BasicSweeper.split_arguments(kept, max_batch_size=None)[0]
     from rlkit.envs_factory import check_compatible
-
     from rlkit.loop import read_resume_checkpoint
 
     for combination in combinations[:64]:

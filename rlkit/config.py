@@ -226,7 +226,8 @@ class Config:
     """Show a progress bar (steps/s, ETA, last return)."""
     resume: str | None = None
     """A run directory to continue from its checkpoint, into a new run directory. The old run's
-    overrides are applied first, so ``resume=<dir>`` alone continues it; ``total_steps=`` extends it."""
+    overrides are applied first, so ``resume=<dir>`` alone continues it; ``total_steps=``
+    extends it."""
 
     def __post_init__(self) -> None:
         _check(self.seed >= 0, f"seed={self.seed} must be >= 0")

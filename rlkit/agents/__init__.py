@@ -91,7 +91,7 @@ class AgentSpec:
         device: str = "cpu",
         num_envs: int = 1,
     ) -> Agent:
-        """Import the agent's module and construct the agent (``device`` resolved for torch agents)."""
+        """Import the agent's module and build the agent (resolving ``device`` for torch agents)."""
         module_name, class_name = self.class_path.split(":")
         cls = getattr(importlib.import_module(module_name), class_name)
         if self.uses_torch:

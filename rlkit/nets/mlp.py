@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import torch
@@ -58,7 +59,7 @@ class MLP(nn.Module):
         """Build the layers (no activation after the last)."""
         super().__init__()
         widths = [in_features, *hidden_sizes, out_features]
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(widths))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, in_features)`` to ``(B, out_features)``."""
