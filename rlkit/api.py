@@ -69,9 +69,9 @@ def run_from_config(
 
 
 def train(
-    agent: str = "qlearning",
-    env: str = "cliff",
-    seed: int = 0,
+    agent: str | None = None,
+    env: str | None = None,
+    seed: int | None = None,
     *,
     run_dir: str | Path | None = None,
     overrides: list[str] | None = None,
@@ -80,9 +80,9 @@ def train(
     """Train an agent, exactly as ``python -m rlkit.train agent=... env=... seed=...`` does.
 
     Args:
-        agent: ``qlearning`` (more to come).
+        agent: ``qlearning`` or ``dqn`` (default: ``conf/config.yaml``'s, or the resumed run's).
         env: a name from ``conf/env`` (``cliff``, ``cartpole``, ...).
-        seed: seeds the envs and the agent.
+        seed: seeds the envs and the agent (default 0).
         run_dir: where to write the run (default ``runs/<agent>-<env>/<time>_seed<seed>``).
         overrides: Hydra override strings, e.g. ``["agent.alpha=0.2"]``.
         **fields: more overrides as keywords: ``total_steps=20_000``, ``agent__alpha=0.2``
@@ -95,10 +95,9 @@ def train(
         ConfigError: an unknown agent, env or key, a bad value, or an agent that cannot
             learn the env.
     """
+    named = {"agent": agent, "env": env, "seed": seed}
     all_overrides = [
-        f"agent={agent}",
-        f"env={env}",
-        f"seed={seed}",
+        *(f"{key}={value}" for key, value in named.items() if value is not None),
         *(_override(k.replace("__", "."), v) for k, v in fields.items()),
         *(overrides or []),
     ]

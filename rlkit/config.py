@@ -224,6 +224,10 @@ class Config:
     """Also checkpoint every this many env steps (``None``: only at the end)."""
     progress: bool = True
     """Show a progress bar (steps/s, ETA, last return)."""
+    torch_threads: int | None = 1
+    """CPU threads for PyTorch (``null``: PyTorch's default, one per core). One thread is fastest
+    for the small MLPs of DQN and DDPG and leaves the other cores to the envs; raise it for CNNs
+    on a CPU."""
     resume: str | None = None
     """A run directory to continue from its checkpoint, into a new run directory. The old run's
     overrides are applied first, so ``resume=<dir>`` alone continues it; ``total_steps=``
@@ -237,6 +241,10 @@ class Config:
         _check_choice("vector_mode", self.vector_mode, VECTOR_MODES)
         _check(self.eval_episodes >= 0, f"eval_episodes={self.eval_episodes} must be >= 0")
         _check(self.log_interval > 0, f"log_interval={self.log_interval} must be > 0")
+        _check(
+            self.torch_threads is None or self.torch_threads >= 1,
+            f"torch_threads={self.torch_threads} must be >= 1 (or null)",
+        )
         for key in ("eval_interval", "checkpoint_interval"):
             value = getattr(self, key)
             _check(value is None or value > 0, f"{key}={value} must be > 0 (or null)")

@@ -172,6 +172,10 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
     resume_state = read_resume_checkpoint(cfg) if cfg.resume else None
     run_dir.mkdir(parents=True, exist_ok=True)
     n = cfg.num_envs
+    if AGENTS[cfg.agent.name].uses_torch and cfg.torch_threads is not None:
+        import torch
+
+        torch.set_num_threads(cfg.torch_threads)
     envs = make_vec_env(cfg.env, n, cfg.vector_mode)
     agent = AGENTS[cfg.agent.name].build(
         cfg.agent,

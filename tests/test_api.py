@@ -66,7 +66,7 @@ def test_bad_api_arguments_raise_config_errors(in_tmp: Path) -> None:
     with pytest.raises(ConfigError, match="unknown agent 'dqnn'"):
         rlkit.train(agent="dqnn")
     with pytest.raises(ConfigError, match="needs discrete observations"):
-        rlkit.train(env="pendulum")
+        rlkit.train(agent="qlearning", env="pendulum")
     with pytest.raises(ConfigError, match=r"unknown key 'agent\.alpah'"):
         rlkit.train(agent__alpah=0.1)
     assert not (in_tmp / "runs").exists()

@@ -51,7 +51,10 @@ def test_multirun_sweeps_seeds(in_tmp: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["agent=nope"], "unknown agent 'nope'; valid choices: qlearning"),
+        (["agent=nope"], "unknown agent 'nope'; valid choices: dqn, qlearning"),
+        (["agent=dqn", "env=pendulum"], "agent=dqn needs discrete actions"),
+        (["agent=dqn", "agent.batch_size=0"], "agent.batch_size=0 must be >= 1"),
+        (["agent=dqn", "agent.buffer_size=8"], "agent.buffer_size=8 must be >= agent.batch_size"),
         (["env=nope"], "valid choices: cartpole, cliff"),
         (["agent.alpah=0.1"], "unknown key 'agent.alpah'"),
         (["agent.alpha=abc"], "agent.alpha=abc has the wrong type: expected a number"),

@@ -12,7 +12,8 @@ from rlkit.config import Config, EnvConfig, QLearningConfig, group_choices
 from rlkit.envs_factory import check_compatible, envs_for_agent, load_env_config, make_env
 from rlkit.errors import ConfigError, IncompatibleError
 
-COMPATIBLE = {("qlearning", "cliff")}
+COMPATIBLE = {("qlearning", "cliff"), ("dqn", "cliff"), ("dqn", "cartpole")}
+USABLE = {"qlearning": "cliff", "dqn": "cartpole, cliff"}
 ALL_PAIRS = [(agent, env) for agent in group_choices("agent") for env in group_choices("env")]
 
 
@@ -37,7 +38,7 @@ def test_every_pair_composes_and_compatibility_is_as_expected(agent: str, env: s
             check_compatible(agent, config.env)
         message = str(info.value)
         assert "\n" not in message and f"env={env}" in message
-        assert "envs it can use: cliff" in message
+        assert message.endswith(f"envs it can use: {USABLE[agent]}")
 
 
 def test_qlearning_defaults_are_the_lectures() -> None:
@@ -55,8 +56,30 @@ def test_env_yaml_files_load_without_hydra() -> None:
         assert isinstance(cfg, EnvConfig) and cfg.name == name
 
 
-def test_envs_for_qlearning() -> None:
+def test_envs_for_each_agent() -> None:
     assert envs_for_agent("qlearning") == ["cliff"]
+    assert envs_for_agent("dqn") == ["cartpole", "cliff"]
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("agent.batch_size=0", "agent.batch_size=0 must be >= 1"),
+        ("agent.buffer_size=10", "agent.buffer_size=10 must be >= agent.batch_size=64"),
+        ("agent.tau=0", "agent.tau=0.0 is out of range (0, 1]"),
+        ("agent.tau=1.5", "agent.tau=1.5 is out of range (0, 1]"),
+        ("agent.loss=l1", "agent.loss='l1' is not valid; choose one of: mse, huber"),
+        ("agent.target_update=soft", "choose one of: hard, polyak"),
+        ("agent.n_step=0", "agent.n_step=0 must be >= 1"),
+        ("agent.hidden_sizes=[]", "needs at least one layer"),
+        ("agent.max_grad_norm=-1", "agent.max_grad_norm=-1.0 must be > 0 (or null)"),
+        ("agent.lr=abc", "agent.lr=abc has the wrong type: expected a number"),
+    ],
+)
+def test_bad_dqn_values(override: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        compose_config(["agent=dqn", "env=cartpole", override])
+    assert "\n" not in str(info.value) and expected in str(info.value)
 
 
 def test_overrides_reach_the_dataclasses() -> None:
@@ -70,7 +93,7 @@ def test_overrides_reach_the_dataclasses() -> None:
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ("agent=foo", "unknown agent 'foo'; valid choices: qlearning"),
+        ("agent=foo", "unknown agent 'foo'; valid choices: dqn, qlearning"),
         ("env=bar", "unknown env 'bar'; valid choices: cartpole, cliff, mountaincar, pendulum"),
         ("agent.alpah=0.1", "unknown key 'agent.alpah'; valid keys of agent (QLearningConfig)"),
         ("+agent.alpah=0.1", "unknown key 'agent.alpah'"),

@@ -232,3 +232,19 @@ def test_dqn_learns_the_cliff_with_its_defaults(in_tmp) -> None:
 def test_dqn_solves_cartpole_with_the_tuned_preset(in_tmp, seed: int) -> None:
     run = rlkit.train(agent="dqn", env="cartpole", seed=seed, progress=False)
     assert run.summary["eval_return_mean"] == 500.0
+
+
+def test_compiled_update_equals_eager() -> None:
+    """``agent.compile=true`` is a speed switch only: the same batch gives the same step."""
+    agents = {
+        flag: make_agent(obs_n=6, n_actions=3, compile=flag, lr=0.01) for flag in (False, True)
+    }
+    b = batch(obs=[0, 1, 2, 3], actions=[0, 1, 2, 0], rewards=[-1.0, 0.5, 2.0, -3.0],
+              next_obs=[1, 2, 3, 4], terminated=[0.0, 0.0, 1.0, 0.0])  # fmt: skip
+    results = {flag: [agent._update(b) for _ in range(3)] for flag, agent in agents.items()}
+    for eager, compiled in zip(results[False], results[True], strict=True):
+        torch.testing.assert_close(compiled["loss"], eager["loss"], rtol=1e-5, atol=1e-6)
+    for p_eager, p_compiled in zip(agents[False].q_net.parameters(),
+                                   agents[True].q_net.parameters(), strict=True):  # fmt: skip
+        torch.testing.assert_close(p_compiled, p_eager, rtol=1e-5, atol=1e-6)
+    assert agents[True]._update is not agents[True].update

@@ -1,0 +1,145 @@
+"""Exact resume: a run stopped at step k and resumed ends with the same metrics as one that never
+stopped; bad resumes stop with one line and leave the old run directory as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import rlkit
+from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from rlkit.errors import CheckpointError
+
+DQN_FAST = [
+    "agent.learning_starts=200",
+    "agent.target_update_interval=100",
+    "agent.batch_size=16",
+    "agent.epsilon_decay_steps=1000",
+]
+
+
+def train(agent: str, env: str, steps: int, extra: list[str], **kwargs: object) -> rlkit.Run:
+    return rlkit.train(
+        agent=agent,
+        env=env,
+        seed=1,
+        total_steps=steps,
+        progress=False,
+        log_interval=250,
+        eval_episodes=2,
+        device="cpu",  # the exactness promise is for the CPU
+        overrides=extra,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    ("agent", "env", "num_envs", "extra"),
+    [
+        ("qlearning", "cliff", 1, []),
+        ("qlearning", "cliff", 3, []),
+        ("dqn", "cliff", 1, DQN_FAST),
+        ("dqn", "cartpole", 2, DQN_FAST),
+        ("dqn", "cartpole", 1, [*DQN_FAST, "agent.n_step=3", "agent.double_q=true"]),
+    ],
+)
+def test_stop_and_resume_gives_the_same_metrics(
+    in_tmp: Path, agent: str, env: str, num_envs: int, extra: list[str]
+) -> None:
+    whole = train(agent, env, 3000, extra, num_envs=num_envs)
+    first = train(agent, env, 1500, extra, num_envs=num_envs)
+    resumed = rlkit.train(
+        agent=agent,
+        env=env,
+        seed=1,
+        total_steps=3000,
+        resume=str(first.dir),
+        progress=False,
+        device="cpu",
+    )
+    assert resumed.dir != first.dir
+    assert (resumed.dir / "metrics.csv").read_text() == (whole.dir / "metrics.csv").read_text()
+    assert resumed.summary["total_steps"] == 3000
+    assert resumed.summary["eval_return_mean"] == whole.summary["eval_return_mean"]
+
+
+def test_resume_alone_continues_the_old_run_with_its_config(in_tmp: Path) -> None:
+    first = train("dqn", "cliff", 1000, DQN_FAST)
+    resumed = rlkit.train(resume=str(first.dir), total_steps=1500, progress=False)
+    assert resumed.config.agent.name == "dqn"
+    assert resumed.config.agent.learning_starts == 200
+    assert resumed.summary["total_steps"] == 1500
+
+
+def snapshot(run_dir: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(run_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(run_dir.rglob("*"))
+        if p.is_file()
+    }
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rlkit.train", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_cli_resume(in_tmp: Path) -> None:
+    first = train("qlearning", "cliff", 2000, [])
+    result = run_cli(f"resume={first.dir}", "total_steps=4000", "progress=false", cwd=in_tmp)
+    assert result.returncode == 0, result.stderr
+    new_dir = in_tmp / result.stdout.strip().splitlines()[-1]
+    assert new_dir != first.dir and (new_dir / "summary.json").is_file()
+
+
+@pytest.mark.parametrize(
+    "damage", ["missing_dir", "truncated", "corrupt", "other_agent", "no_ckpt"]
+)
+def test_bad_resume_is_one_line_and_loses_nothing(in_tmp: Path, damage: str) -> None:
+    first = train("qlearning", "cliff", 1000, [])
+    target = first.dir
+    args = [f"resume={target}"]
+    checkpoint = first.dir / CHECKPOINT_NAME
+    if damage == "missing_dir":
+        args = [f"resume={in_tmp / 'no_such_run'}"]
+        expected = "no such run directory"
+    elif damage == "truncated":
+        checkpoint.write_bytes(checkpoint.read_bytes()[:200])
+        expected = "truncated, corrupt"
+    elif damage == "corrupt":
+        data = bytearray(checkpoint.read_bytes())
+        data[40:80] = b"\xff" * 40
+        checkpoint.write_bytes(bytes(data))
+        expected = "truncated, corrupt"
+    elif damage == "other_agent":
+        args.append("agent=dqn")
+        expected = "the checkpoint is from agent 'qlearning', this run asks for 'dqn'"
+    else:
+        checkpoint.unlink()
+        expected = "no checkpoint at"
+    before = snapshot(first.dir)
+    result = run_cli(*args, cwd=in_tmp)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(first.dir) == before
+    assert sorted(p.name for p in first.dir.parent.iterdir()) == [first.dir.name]
+
+
+def test_api_resume_errors(in_tmp: Path) -> None:
+    first = train("qlearning", "cliff", 1000, [])
+    state = load_checkpoint(first.dir / CHECKPOINT_NAME)
+    state["meta"]["env"] = "cartpole"
+    save_checkpoint(first.dir / CHECKPOINT_NAME, state)
+    with pytest.raises(CheckpointError, match="from env 'cartpole'"):
+        rlkit.train(resume=str(first.dir), progress=False)
