@@ -38,6 +38,22 @@ def _check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
     _check(value in choices, f"{key}={value!r} is not valid; choose one of: {', '.join(choices)}")
 
 
+def _check_epsilon(cfg: Any) -> None:
+    """The ε-greedy fields both Q-learning and DQN have."""
+    for key in ("epsilon_start", "epsilon_end"):
+        value = getattr(cfg, key)
+        _check(0.0 <= value <= 1.0, f"agent.{key}={value} is out of range [0, 1]")
+    _check(
+        cfg.epsilon_decay_steps >= 0,
+        f"agent.epsilon_decay_steps={cfg.epsilon_decay_steps} must be >= 0",
+    )
+    _check_choice("agent.epsilon_schedule", cfg.epsilon_schedule, EPSILON_SCHEDULES)
+    _check(
+        cfg.epsilon_schedule != "exponential" or cfg.epsilon_end > 0,
+        "agent.epsilon_end must be > 0 for an exponential schedule (it never reaches 0)",
+    )
+
+
 @dataclass
 class AgentConfig:
     """Fields every agent config has."""
@@ -69,18 +85,7 @@ class QLearningConfig(AgentConfig):
     def __post_init__(self) -> None:
         _check(0.0 < self.alpha <= 1.0, f"agent.alpha={self.alpha} is out of range (0, 1]")
         _check(0.0 <= self.gamma <= 1.0, f"agent.gamma={self.gamma} is out of range [0, 1]")
-        for key in ("epsilon_start", "epsilon_end"):
-            value = getattr(self, key)
-            _check(0.0 <= value <= 1.0, f"agent.{key}={value} is out of range [0, 1]")
-        _check(
-            self.epsilon_decay_steps >= 0,
-            f"agent.epsilon_decay_steps={self.epsilon_decay_steps} must be >= 0",
-        )
-        _check_choice("agent.epsilon_schedule", self.epsilon_schedule, EPSILON_SCHEDULES)
-        _check(
-            self.epsilon_schedule != "exponential" or self.epsilon_end > 0,
-            "agent.epsilon_end must be > 0 for an exponential schedule (it never reaches 0)",
-        )
+        _check_epsilon(self)
 
 
 @dataclass
@@ -162,14 +167,7 @@ class DQNConfig(AgentConfig):
             len(self.hidden_sizes) >= 1 and all(h >= 1 for h in self.hidden_sizes),
             f"agent.hidden_sizes={list(self.hidden_sizes)} needs at least one layer, each >= 1",
         )
-        for key in ("epsilon_start", "epsilon_end"):
-            value = getattr(self, key)
-            _check(0.0 <= value <= 1.0, f"agent.{key}={value} is out of range [0, 1]")
-        _check(
-            self.epsilon_decay_steps >= 0,
-            f"agent.epsilon_decay_steps={self.epsilon_decay_steps} must be >= 0",
-        )
-        _check_choice("agent.epsilon_schedule", self.epsilon_schedule, EPSILON_SCHEDULES)
+        _check_epsilon(self)
 
 
 @dataclass

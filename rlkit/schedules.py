@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
+from typing import Any
 
 
 def linear_schedule(start: float, end: float, duration: int, step: int) -> float:
@@ -31,3 +34,15 @@ def epsilon_at(
 ) -> float:
     """ε at env step ``step`` for the named ``schedule`` (``linear`` or ``exponential``)."""
     return SCHEDULES[schedule](start, end, duration, step)
+
+
+def epsilon_schedule_of(cfg: Any) -> Callable[[int], float]:
+    """``step -> ε`` for an agent config with ``epsilon_start``, ``epsilon_end``,
+    ``epsilon_decay_steps`` and ``epsilon_schedule`` fields."""
+    return functools.partial(
+        epsilon_at,
+        start=cfg.epsilon_start,
+        end=cfg.epsilon_end,
+        duration=cfg.epsilon_decay_steps,
+        schedule=cfg.epsilon_schedule,
+    )

@@ -8,18 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 
 from rlkit.loop import SUMMARY_KEYS
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rlkit.train", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_short_run_writes_the_run_directory(in_tmp: Path) -> None:

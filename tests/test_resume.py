@@ -4,11 +4,10 @@ stopped; bad resumes stop with one line and leave the old run directory as it wa
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 
 import rlkit
 from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
@@ -81,16 +80,6 @@ def snapshot(run_dir: Path) -> dict[str, str]:
         for p in sorted(run_dir.rglob("*"))
         if p.is_file()
     }
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rlkit.train", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_cli_resume(in_tmp: Path) -> None:

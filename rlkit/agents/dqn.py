@@ -30,7 +30,7 @@ from torch import nn
 from rlkit.buffers import ReplayBatch, ReplayBuffer
 from rlkit.config import DQNConfig
 from rlkit.nets import QNetwork, observation_encoder
-from rlkit.schedules import epsilon_at
+from rlkit.schedules import epsilon_schedule_of
 from rlkit.targets import hard_update, polyak_update
 from rlkit.transition import Transition
 
@@ -76,19 +76,11 @@ class DQN:
         )
         self.loss_fn = nn.functional.mse_loss if cfg.loss == "mse" else nn.functional.smooth_l1_loss
         self._update = torch.compile(self.update) if cfg.compile else self.update
+        self.epsilon_at = epsilon_schedule_of(cfg)
+        """ε at an env step."""
         self._epsilon = cfg.epsilon_start
         self._updates_done = 0  # train_freq ticks already served
         self._targets_done = 0  # target_update_interval ticks already served
-
-    def epsilon_at(self, step: int) -> float:
-        """ε at env step ``step``."""
-        return epsilon_at(
-            step,
-            start=self.cfg.epsilon_start,
-            end=self.cfg.epsilon_end,
-            duration=self.cfg.epsilon_decay_steps,
-            schedule=self.cfg.epsilon_schedule,
-        )
 
     def _q_values(self, obs: np.ndarray) -> torch.Tensor:
         with torch.inference_mode():

@@ -22,7 +22,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rlkit.config import QLearningConfig
-from rlkit.schedules import epsilon_at
+from rlkit.schedules import epsilon_schedule_of
 from rlkit.transition import Transition
 
 
@@ -51,18 +51,10 @@ class QLearning:
         self.q_table = np.zeros((int(observation_space.n), self.n_actions), dtype=np.float64)
         self.rng = np.random.default_rng(seed)
         self._last: Transition | None = None
+        self.epsilon_at = epsilon_schedule_of(cfg)
+        """ε at an env step."""
         self._epsilon = cfg.epsilon_start
         self._loss = 0.0
-
-    def epsilon_at(self, step: int) -> float:
-        """ε at env step ``step``."""
-        return epsilon_at(
-            step,
-            start=self.cfg.epsilon_start,
-            end=self.cfg.epsilon_end,
-            duration=self.cfg.epsilon_decay_steps,
-            schedule=self.cfg.epsilon_schedule,
-        )
 
     def _greedy(self, state: int) -> int:
         q = self.q_table[state].tolist()  # a handful of floats: plain Python beats numpy here
