@@ -26,3 +26,7 @@ class CheckpointError(RlkitError):
 
 class InvalidActionError(RlkitError, ValueError):
     """An action outside the env's action space."""
+
+
+class InvalidObservationError(RlkitError, ValueError):
+    """An observation that is not of the agent's observation space (wrong shape or value)."""

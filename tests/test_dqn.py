@@ -248,3 +248,16 @@ def test_compiled_update_equals_eager() -> None:
                                    agents[True].q_net.parameters(), strict=True):  # fmt: skip
         torch.testing.assert_close(p_compiled, p_eager, rtol=1e-5, atol=1e-6)
     assert agents[True]._update is not agents[True].update
+
+
+def test_predict_refuses_observations_of_the_wrong_shape() -> None:
+    from rlkit.errors import InvalidObservationError
+
+    agent = DQN(DQNConfig(), gym.spaces.Box(-1, 1, (4,)), gym.spaces.Discrete(2), seed=0)
+    assert agent.predict(np.zeros(4, dtype=np.float32)) in (0, 1)
+    assert agent.predict(np.zeros((3, 4), dtype=np.float32)).shape == (3,)
+    with pytest.raises(InvalidObservationError, match=r"shape \(3,\) is not in Box"):
+        agent.predict(np.zeros(3, dtype=np.float32))
+    tabular = make_agent(obs_n=4)
+    with pytest.raises(InvalidObservationError, match="not in Discrete"):
+        tabular.predict(7)

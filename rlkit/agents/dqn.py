@@ -29,6 +29,7 @@ from torch import nn
 
 from rlkit.buffers import ReplayBatch, ReplayBuffer
 from rlkit.config import DQNConfig
+from rlkit.errors import InvalidObservationError
 from rlkit.nets import QNetwork, observation_encoder
 from rlkit.schedules import epsilon_schedule_of
 from rlkit.targets import hard_update, polyak_update
@@ -53,6 +54,7 @@ class DQN:
         self.cfg = cfg
         self.device = torch.device(device)
         self.n_actions = int(action_space.n)
+        self.observation_space = observation_space
         self.obs_shape = observation_space.shape
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
@@ -103,6 +105,17 @@ class DQN:
         single = batch.ndim == len(self.obs_shape)
         if single:
             batch = batch[None]
+        space = self.observation_space
+        out_of_range = isinstance(space, spaces.Discrete) and (
+            batch.dtype.kind not in "iu"
+            or batch.min() < space.start
+            or batch.max() >= space.start + space.n
+        )
+        if batch.shape[1:] != self.obs_shape or out_of_range:
+            raise InvalidObservationError(
+                f"observation of shape {np.shape(obs)} is not in {self.observation_space}; "
+                f"predict takes one observation of shape {self.obs_shape} or a batch of them"
+            )
         actions = self._q_values(batch).argmax(dim=1).cpu().numpy()
         if not deterministic:
             explore = self.rng.random(len(actions)) < self.cfg.epsilon_end
