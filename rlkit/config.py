@@ -27,6 +27,7 @@ VECTOR_MODES = ("fast", "sync", "async")
 EPSILON_SCHEDULES = ("linear", "exponential")
 TARGET_UPDATES = ("hard", "polyak")
 DQN_LOSSES = ("mse", "huber")
+NOISES = ("gaussian", "ornstein_uhlenbeck")
 
 
 def _check(ok: bool, message: str) -> None:
@@ -171,6 +172,74 @@ class DQNConfig(AgentConfig):
 
 
 @dataclass
+class DDPGConfig(AgentConfig):
+    """DDPG (Lillicrap et al. 2016) as the lecture teaches it.
+
+    Defaults are Stable-Baselines3's DDPG defaults; tuned presets per env live in
+    ``conf/agent_env/ddpg_<env>.yaml``.
+    """
+
+    name: str = "ddpg"
+    actor_lr: float = 1e-3
+    """Adam's learning rate for the actor μ."""
+    critic_lr: float = 1e-3
+    """Adam's learning rate for the critic Q."""
+    gamma: float = 0.99
+    """Discount γ in y = r + γ·Q'(s', μ'(s'))."""
+    tau: float = 0.005
+    """Share of the online nets in the soft target updates θ' ← τθ + (1 − τ)θ'."""
+    batch_size: int = 256
+    """Minibatch size N."""
+    buffer_size: int = 1_000_000
+    """Transitions the replay buffer R holds."""
+    learning_starts: int = 100
+    """Env steps of uniformly random actions before the first update."""
+    train_freq: int = 1
+    """Env steps (over all envs) between updates."""
+    gradient_steps: int = 1
+    """Gradient steps (critic and actor each) per update."""
+    actor_hidden_sizes: list[int] = field(default_factory=lambda: [400, 300])
+    """Hidden layer widths of μ."""
+    critic_hidden_sizes: list[int] = field(default_factory=lambda: [400, 300])
+    """Hidden layer widths of Q."""
+    noise: str = "gaussian"
+    """Exploration noise N: ``gaussian`` or ``ornstein_uhlenbeck`` (reset at each episode start)."""
+    noise_sigma: float = 0.1
+    """σ of the noise, in the actor's [-1, 1] units."""
+    noise_theta: float = 0.15
+    """θ, the pull back to 0 of the Ornstein-Uhlenbeck process."""
+    compile: bool = False
+    """``torch.compile`` the update."""
+    save_buffer: bool = True
+    """Keep the replay buffer in checkpoints (needed for an exact resume)."""
+
+    def __post_init__(self) -> None:
+        for key in ("actor_lr", "critic_lr"):
+            _check(getattr(self, key) > 0, f"agent.{key}={getattr(self, key)} must be > 0")
+        _check(0.0 <= self.gamma <= 1.0, f"agent.gamma={self.gamma} is out of range [0, 1]")
+        _check(0.0 < self.tau <= 1.0, f"agent.tau={self.tau} is out of range (0, 1]")
+        _check(self.batch_size >= 1, f"agent.batch_size={self.batch_size} must be >= 1")
+        _check(
+            self.buffer_size >= self.batch_size,
+            f"agent.buffer_size={self.buffer_size} must be >= agent.batch_size={self.batch_size}",
+        )
+        _check(
+            self.learning_starts >= 0, f"agent.learning_starts={self.learning_starts} must be >= 0"
+        )
+        for key in ("train_freq", "gradient_steps"):
+            _check(getattr(self, key) >= 1, f"agent.{key}={getattr(self, key)} must be >= 1")
+        for key in ("actor_hidden_sizes", "critic_hidden_sizes"):
+            sizes = list(getattr(self, key))
+            _check(
+                len(sizes) >= 1 and all(h >= 1 for h in sizes),
+                f"agent.{key}={sizes} needs at least one layer, each >= 1",
+            )
+        _check_choice("agent.noise", self.noise, NOISES)
+        _check(self.noise_sigma >= 0, f"agent.noise_sigma={self.noise_sigma} must be >= 0")
+        _check(self.noise_theta > 0, f"agent.noise_theta={self.noise_theta} must be > 0")
+
+
+@dataclass
 class EnvConfig:
     """A Gymnasium env, made with ``gymnasium.make(id, **kwargs)``."""
 
@@ -248,7 +317,11 @@ class Config:
             _check(value is None or value > 0, f"{key}={value} must be > 0 (or null)")
 
 
-AGENT_CONFIGS: dict[str, type[AgentConfig]] = {"qlearning": QLearningConfig, "dqn": DQNConfig}
+AGENT_CONFIGS: dict[str, type[AgentConfig]] = {
+    "qlearning": QLearningConfig,
+    "dqn": DQNConfig,
+    "ddpg": DDPGConfig,
+}
 """Agent name -> its config schema (``conf/agent/<name>.yaml`` uses ``<name>_schema``)."""
 
 ENV_CONFIGS: dict[str, type[EnvConfig]] = {"env": EnvConfig}

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gymnasium as gym
+import numpy as np
 from gymnasium import spaces
 from omegaconf import OmegaConf
 
 from rlkit.agents import AGENTS
 from rlkit.config import CONF_DIR, ENV_CONFIGS, EnvConfig, group_choices
-from rlkit.errors import ConfigError, IncompatibleError
+from rlkit.errors import ConfigError, IncompatibleError, InvalidActionError
 from rlkit.vector import FastSyncVectorEnv
 
 
 def make_env(cfg: EnvConfig, render_mode: str | None = None) -> gym.Env:
     """One env, with the time limit of its registration (or ``cfg.max_episode_steps``)."""
     try:
-        return gym.make(cfg.id, render_mode=render_mode, **cfg.make_kwargs())
-    except gym.error.Error as e:
+        env = gym.make(cfg.id, render_mode=render_mode, **cfg.make_kwargs())
+    except (gym.error.Error, ImportError) as e:
         raise ConfigError(f"env.id={cfg.id!r} cannot be made: {str(e).splitlines()[0]}") from e
+    if isinstance(env.action_space, spaces.Box):
+        env = CheckedBoxActions(env)
+    return env
 
 
 def make_vec_env(cfg: EnvConfig, num_envs: int, vector_mode: str = "fast") -> gym.vector.VectorEnv:
@@ -98,3 +104,32 @@ def check_compatible(agent: str, env_cfg: EnvConfig) -> None:
         )
     finally:
         env.close()
+
+
+class CheckedBoxActions(gym.ActionWrapper):
+    """Refuse an action of the wrong shape or outside a Box action space, with one line.
+
+    Gymnasium's continuous-control envs clip or silently misbehave on such actions; a user who
+    passes them has made a mistake worth hearing about.
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        """Wrap ``env`` (which must have a Box action space)."""
+        super().__init__(env)
+        space = env.action_space
+        self._low, self._high, self._shape = space.low, space.high, space.shape
+
+    def action(self, action: Any) -> np.ndarray:
+        """Check ``action`` and pass it on."""
+        array = np.asarray(action, dtype=np.float64)
+        if array.shape != self._shape:
+            raise InvalidActionError(
+                f"action of shape {array.shape} does not fit the action space {self.action_space}; "
+                f"give shape {self._shape}"
+            )
+        if not (np.all(array >= self._low) and np.all(array <= self._high)):
+            raise InvalidActionError(
+                f"action {array.tolist()} is outside the action space {self.action_space}; "
+                f"valid actions lie in [{self._low.tolist()}, {self._high.tolist()}]"
+            )
+        return action

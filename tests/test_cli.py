@@ -42,7 +42,10 @@ def test_multirun_sweeps_seeds(in_tmp: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["agent=nope"], "unknown agent 'nope'; valid choices: dqn, qlearning"),
+        (["agent=nope"], "unknown agent 'nope'; valid choices: ddpg, dqn, qlearning"),
+        (["agent=ddpg", "env=cliff"], "agent=ddpg needs continuous (Box) actions"),
+        (["agent=ddpg", "env=cartpole"], "envs it can use: lunarlander, mountaincar, pendulum"),
+        (["agent=ddpg", "env=pendulum", "agent.noise=pink"], "agent.noise='pink' is not valid"),
         (["agent=dqn", "env=pendulum"], "agent=dqn needs discrete actions"),
         (["agent=dqn", "agent.batch_size=0"], "agent.batch_size=0 must be >= 1"),
         (["agent=dqn", "agent.buffer_size=8"], "agent.buffer_size=8 must be >= agent.batch_size"),

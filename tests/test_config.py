@@ -12,8 +12,19 @@ from rlkit.config import Config, EnvConfig, QLearningConfig, group_choices
 from rlkit.envs_factory import check_compatible, envs_for_agent, load_env_config, make_env
 from rlkit.errors import ConfigError, IncompatibleError
 
-COMPATIBLE = {("qlearning", "cliff"), ("dqn", "cliff"), ("dqn", "cartpole")}
-USABLE = {"qlearning": "cliff", "dqn": "cartpole, cliff"}
+COMPATIBLE = {
+    ("qlearning", "cliff"),
+    ("dqn", "cliff"),
+    ("dqn", "cartpole"),
+    ("ddpg", "pendulum"),
+    ("ddpg", "mountaincar"),
+    ("ddpg", "lunarlander"),
+}
+USABLE = {
+    "qlearning": "cliff",
+    "dqn": "cartpole, cliff",
+    "ddpg": "lunarlander, mountaincar, pendulum",
+}
 ALL_PAIRS = [(agent, env) for agent in group_choices("agent") for env in group_choices("env")]
 
 
@@ -59,6 +70,23 @@ def test_env_yaml_files_load_without_hydra() -> None:
 def test_envs_for_each_agent() -> None:
     assert envs_for_agent("qlearning") == ["cliff"]
     assert envs_for_agent("dqn") == ["cartpole", "cliff"]
+    assert envs_for_agent("ddpg") == ["lunarlander", "mountaincar", "pendulum"]
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("agent.noise_sigma=-0.1", "agent.noise_sigma=-0.1 must be >= 0"),
+        ("agent.tau=0", "agent.tau=0.0 is out of range (0, 1]"),
+        ("agent.tau=2", "agent.tau=2.0 is out of range (0, 1]"),
+        ("agent.noise=pink", "choose one of: gaussian, ornstein_uhlenbeck"),
+        ("agent.actor_lr=0", "agent.actor_lr=0.0 must be > 0"),
+    ],
+)
+def test_bad_ddpg_values(override: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        compose_config(["agent=ddpg", "env=pendulum", override])
+    assert "\n" not in str(info.value) and expected in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -93,8 +121,11 @@ def test_overrides_reach_the_dataclasses() -> None:
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ("agent=foo", "unknown agent 'foo'; valid choices: dqn, qlearning"),
-        ("env=bar", "unknown env 'bar'; valid choices: cartpole, cliff, mountaincar, pendulum"),
+        ("agent=foo", "unknown agent 'foo'; valid choices: ddpg, dqn, qlearning"),
+        (
+            "env=bar",
+            "unknown env 'bar'; valid choices: cartpole, cliff, lunarlander, mountaincar, pendulum",
+        ),
         ("agent.alpah=0.1", "unknown key 'agent.alpah'; valid keys of agent (QLearningConfig)"),
         ("+agent.alpah=0.1", "unknown key 'agent.alpah'"),
         ("sed=1", "unknown key 'sed'; valid keys at the top level: agent, env, seed"),

@@ -132,3 +132,22 @@ def test_api_resume_errors(in_tmp: Path) -> None:
     save_checkpoint(first.dir / CHECKPOINT_NAME, state)
     with pytest.raises(CheckpointError, match="from env 'cartpole'"):
         rlkit.train(resume=str(first.dir), progress=False)
+
+
+@pytest.mark.parametrize("env", ["cliff", "cartpole"])
+def test_dqn_same_seed_gives_identical_metrics(in_tmp: Path, env: str) -> None:
+    runs = [train("dqn", env, 2000, DQN_FAST) for _ in range(2)]
+    other = rlkit.train(
+        agent="dqn",
+        env=env,
+        seed=2,
+        total_steps=2000,
+        progress=False,
+        log_interval=250,
+        eval_episodes=2,
+        device="cpu",
+        overrides=DQN_FAST,
+    )
+    first, second = ((r.dir / "metrics.csv").read_text() for r in runs)
+    assert first == second
+    assert first != (other.dir / "metrics.csv").read_text()

@@ -68,6 +68,14 @@ def _discrete_actions(observation_space: spaces.Space, action_space: spaces.Spac
     )
 
 
+def _continuous(observation_space: spaces.Space, action_space: spaces.Space) -> bool:
+    return (
+        isinstance(action_space, spaces.Box)
+        and isinstance(observation_space, spaces.Box)
+        and bool(np.all(np.isfinite(action_space.low)) and np.all(np.isfinite(action_space.high)))
+    )
+
+
 @dataclass(frozen=True)
 class AgentSpec:
     """How to build an agent by name, and which envs it can learn."""
@@ -116,6 +124,12 @@ AGENTS: dict[str, AgentSpec] = {
         class_path="rlkit.agents.dqn:DQN",
         needs="discrete actions (and Discrete or Box observations)",
         accepts=_discrete_actions,
+    ),
+    "ddpg": AgentSpec(
+        name="ddpg",
+        class_path="rlkit.agents.ddpg:DDPG",
+        needs="continuous (Box) actions with finite bounds and Box observations",
+        accepts=_continuous,
     ),
 }
 

@@ -3,6 +3,7 @@
 Constructors take sizes (``n_states``, ``in_features``, ``n_actions``), never an env.
 """
 
+from rlkit.nets.actor_critic import Actor, Critic
 from rlkit.nets.mlp import MLP, FloatFlatten, OneHot, QNetwork, observation_encoder
 
-__all__ = ["MLP", "FloatFlatten", "OneHot", "QNetwork", "observation_encoder"]
+__all__ = ["MLP", "Actor", "Critic", "FloatFlatten", "OneHot", "QNetwork", "observation_encoder"]

@@ -1,0 +1,226 @@
+"""DDPG (Lillicrap et al. 2016): an actor, a critic, their targets and a replay buffer.
+
+    initialise the critic Q(s, a|θQ) and the actor μ(s|θμ) at random
+    initialise the targets Q' and μ' as copies; an empty replay buffer R
+    repeat for each step:
+        a = μ(s) + N (exploration noise); take a, observe r and s'; store (s, a, r, s') in R
+        sample a random minibatch of N transitions from R
+        y = r + γ · Q'(s', μ'(s'))          (y = r on a terminal transition)
+        update the critic by minimising (1/N) · Σ (y − Q(s, a))²
+        update the actor by the sampled policy gradient: maximise Q(s, μ(s))
+        θQ' ← τ·θQ + (1 − τ)·θQ'   and   θμ' ← τ·θμ + (1 − τ)·θμ'
+
+The actor's tanh output lives in [-1, 1]; actions are rescaled to the env's bounds only on the way
+out, and the buffer keeps the [-1, 1] actions the critic sees. The config (learning rates, τ, the
+noise) is ``rlkit.config.DDPGConfig``.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium import spaces
+from torch import nn
+
+from rlkit.buffers import ReplayBatch, ReplayBuffer
+from rlkit.config import DDPGConfig
+from rlkit.errors import InvalidObservationError
+from rlkit.nets.actor_critic import Actor, Critic
+from rlkit.noise import make_noise
+from rlkit.targets import polyak_update
+from rlkit.transition import Transition
+
+
+class ActionScaler:
+    """Maps the actor's [-1, 1] to an env's Box bounds and back."""
+
+    def __init__(self, space: spaces.Box) -> None:
+        """Read the bounds of ``space`` (they must be finite)."""
+        if not (np.all(np.isfinite(space.low)) and np.all(np.isfinite(space.high))):
+            raise ValueError(f"DDPG needs finite action bounds, got {space}")
+        self.low = space.low.astype(np.float64)
+        self.high = space.high.astype(np.float64)
+        self.dtype = space.dtype
+
+    def to_env(self, actions: np.ndarray) -> np.ndarray:
+        """[-1, 1] to [low, high]."""
+        return (self.low + (actions + 1.0) * 0.5 * (self.high - self.low)).astype(self.dtype)
+
+    def from_env(self, actions: np.ndarray) -> np.ndarray:
+        """[low, high] to [-1, 1] (what the buffer and the critic see)."""
+        return 2.0 * (np.asarray(actions, dtype=np.float64) - self.low) / (self.high - self.low) - 1
+
+
+class DDPG:
+    """Deep deterministic policy gradient for Box observations and Box actions."""
+
+    metric_names = ("critic_loss", "actor_loss", "q_mean")
+
+    def __init__(
+        self,
+        cfg: DDPGConfig,
+        observation_space: spaces.Box,
+        action_space: spaces.Box,
+        seed: int = 0,
+        device: str | torch.device = "cpu",
+        num_envs: int = 1,
+    ) -> None:
+        """Build μ, Q, their targets (copies), two optimisers, the buffer and the noise."""
+        self.cfg = cfg
+        self.device = torch.device(device)
+        self.observation_space = observation_space
+        self.obs_shape = observation_space.shape
+        self.action_dim = int(np.prod(action_space.shape))
+        self.scaler = ActionScaler(action_space)
+        self.rng = np.random.default_rng(seed)
+        torch.manual_seed(seed)
+
+        obs_dim = int(np.prod(self.obs_shape))
+        self.actor = Actor(obs_dim, self.action_dim, cfg.actor_hidden_sizes).to(self.device)
+        self.critic = Critic(obs_dim, self.action_dim, cfg.critic_hidden_sizes).to(self.device)
+        self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
+        self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
+        self.actor_optimizer = torch.optim.Adam(
+            self.actor.parameters(), lr=cfg.actor_lr, fused=True
+        )
+        self.critic_optimizer = torch.optim.Adam(
+            self.critic.parameters(), lr=cfg.critic_lr, fused=True
+        )
+        unit_actions = spaces.Box(-1.0, 1.0, action_space.shape, np.float32)
+        self.buffer = ReplayBuffer(
+            cfg.buffer_size,
+            observation_space,
+            unit_actions,
+            num_envs=num_envs,
+            device=self.device,
+            gamma=cfg.gamma,
+            seed=seed,
+        )
+        self.noise = make_noise(
+            cfg.noise, num_envs, self.action_dim, cfg.noise_sigma, cfg.noise_theta, self.rng
+        )
+        self._update = torch.compile(self.update) if cfg.compile else self.update
+        self._updates_done = 0  # train_freq ticks already served
+
+    def _actor_actions(self, obs: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return self.actor(torch.as_tensor(obs, device=self.device)).cpu().numpy()
+
+    def act(self, obs: np.ndarray, global_step: int) -> np.ndarray:
+        """μ(s) + noise, clipped to [-1, 1] and rescaled; uniform random before learning starts."""
+        if global_step < self.cfg.learning_starts:
+            unit = self.rng.uniform(-1.0, 1.0, (len(obs), self.action_dim))
+        else:
+            unit = np.clip(self._actor_actions(obs) + self.noise.sample(), -1.0, 1.0)
+        return self.scaler.to_env(unit.reshape(len(obs), *self.scaler.low.shape))
+
+    def predict(self, obs: Any, deterministic: bool = True) -> np.ndarray:
+        """μ(obs) in the env's units, for one observation or a batch (noise unless
+        ``deterministic``)."""
+        batch = np.asarray(obs, dtype=np.float32)
+        single = batch.ndim == len(self.obs_shape)
+        if single:
+            batch = batch[None]
+        if batch.shape[1:] != self.obs_shape:
+            raise InvalidObservationError(
+                f"observation of shape {np.shape(obs)} is not in {self.observation_space}; "
+                f"predict takes one observation of shape {self.obs_shape} or a batch of them"
+            )
+        unit = self._actor_actions(batch)
+        if not deterministic:
+            noise = self.cfg.noise_sigma * self.rng.standard_normal(unit.shape)
+            unit = np.clip(unit + noise, -1.0, 1.0)
+        actions = self.scaler.to_env(unit.reshape(len(batch), *self.scaler.low.shape))
+        return actions[0] if single else actions
+
+    @torch.no_grad()
+    def td_target(self, batch: ReplayBatch) -> torch.Tensor:
+        """y = r + γ·Q'(s', μ'(s')); y = r on a terminal transition (a time-out bootstraps)."""
+        next_q = self.critic_target(batch.next_obs, self.actor_target(batch.next_obs))
+        return batch.rewards + batch.discounts * (1.0 - batch.terminated) * next_q
+
+    def update(self, batch: ReplayBatch) -> dict[str, torch.Tensor]:
+        """One critic step, one actor step, then both targets (no host sync here)."""
+        td_target = self.td_target(batch)
+        q = self.critic(batch.obs, batch.actions)
+        critic_loss = nn.functional.mse_loss(q, td_target)
+        self.critic_optimizer.zero_grad(set_to_none=True)
+        critic_loss.backward()
+        self.critic_optimizer.step()
+
+        # The sampled policy gradient: ascend Q(s, μ(s)) through the critic into the actor.
+        actor_loss = -self.critic(batch.obs, self.actor(batch.obs)).mean()
+        self.actor_optimizer.zero_grad(set_to_none=True)
+        actor_loss.backward()
+        self.actor_optimizer.step()
+
+        polyak_update(self.critic_target, self.critic, self.cfg.tau)
+        polyak_update(self.actor_target, self.actor, self.cfg.tau)
+        return {
+            "critic_loss": critic_loss.detach(),
+            "actor_loss": actor_loss.detach(),
+            "q_mean": q.detach().mean(),
+        }
+
+    def store(self, transition: Transition) -> None:
+        """Store the step with [-1, 1] actions; restart the noise of envs whose episode ended."""
+        unit_actions = self.scaler.from_env(transition.actions).reshape(len(transition.actions), -1)
+        self.buffer.add(
+            transition.obs,
+            unit_actions.reshape(len(unit_actions), *self.scaler.low.shape),
+            transition.rewards,
+            transition.next_obs,
+            transition.terminated,
+            transition.truncated,
+        )
+        self.noise.reset(transition.terminated | transition.truncated)
+
+    def learn(self, global_step: int) -> dict[str, Any] | None:
+        """Run the gradient steps that fall due by ``global_step``."""
+        cfg = self.cfg
+        if global_step < cfg.learning_starts or len(self.buffer) < cfg.batch_size:
+            self._updates_done = global_step // cfg.train_freq  # no debt from before the start
+            return None
+        metrics = None
+        due = global_step // cfg.train_freq - self._updates_done
+        for _ in range(due * cfg.gradient_steps):
+            metrics = self._update(self.buffer.sample(cfg.batch_size))
+        self._updates_done += due
+        return metrics
+
+    def state_dict(self) -> dict[str, Any]:
+        """Networks, targets, optimisers, buffer (unless ``save_buffer`` is off), noise, RNGs."""
+        return {
+            "actor": self.actor.state_dict(),
+            "critic": self.critic.state_dict(),
+            "actor_target": self.actor_target.state_dict(),
+            "critic_target": self.critic_target.state_dict(),
+            "actor_optimizer": self.actor_optimizer.state_dict(),
+            "critic_optimizer": self.critic_optimizer.state_dict(),
+            "buffer": self.buffer.state_dict(include_data=self.cfg.save_buffer),
+            "noise": self.noise.state_dict(),
+            "rng": self.rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+            "counters": {"updates_done": self._updates_done},
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a ``state_dict``."""
+        for name in ("actor", "critic", "actor_target", "critic_target"):
+            getattr(self, name).load_state_dict(state[name])
+        self.actor_optimizer.load_state_dict(state["actor_optimizer"])
+        self.critic_optimizer.load_state_dict(state["critic_optimizer"])
+        self.buffer.load_state_dict(state["buffer"])
+        self.noise.load_state_dict(state["noise"])
+        self.rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(torch.as_tensor(state["torch_rng"], dtype=torch.uint8))
+        self._updates_done = int(state["counters"]["updates_done"])
+
+    def write_report(self, run_dir: Path, env: gym.Env) -> str:
+        """DDPG writes no extra artefacts."""
+        return ""
