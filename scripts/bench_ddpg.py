@@ -1,0 +1,160 @@
+"""Benchmark DDPG: speed against Stable-Baselines3 on Pendulum in one run, and the learning targets.
+
+1. Speed: ``agent=ddpg env=pendulum`` with rl-baselines3-zoo's Pendulum hyperparameters (400x300
+   nets, lr 1e-3, γ 0.98, buffer 200k, learning_starts 10k, Gaussian σ 0.1, train_freq 1,
+   gradient_steps 1) against SB3's DDPG with the same values, alternating in fresh processes;
+   env steps/s of the training loop.
+2. Learning: the preset of each env in ``--envs`` over ``--seeds`` seeds: mean ± std and per seed.
+
+Prints the tables and writes them into ``docs/benchmarks.md`` (its own section).
+
+    python scripts/bench_ddpg.py [--speed-steps 12000] [--rounds 2] [--seeds 5] \
+        [--envs pendulum,mountaincar,lunarlander]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import machine, write_section
+
+TARGETS = {
+    "pendulum": "mean ≥ -200 at 20k steps",
+    "mountaincar": "≥ 90 within 300k steps",
+    "lunarlander": "≥ 200 on 4 of 5 seeds within 300k steps",
+}
+
+SB3_SCRIPT = """
+import json, sys, time
+import gymnasium as gym
+import numpy as np
+from stable_baselines3 import DDPG
+from stable_baselines3.common.noise import NormalActionNoise
+steps, learning_starts = int(sys.argv[1]), int(sys.argv[2])
+env = gym.make("Pendulum-v1")
+model = DDPG("MlpPolicy", env, learning_rate=1e-3, buffer_size=200_000,
+             learning_starts=learning_starts, batch_size=256, tau=0.005, gamma=0.98,
+             train_freq=1, gradient_steps=1,
+             action_noise=NormalActionNoise(np.zeros(1), 0.1 * np.ones(1)),
+             policy_kwargs=dict(net_arch=[400, 300]), seed=0, device="cpu", verbose=0)
+started = time.perf_counter()
+model.learn(total_timesteps=steps)
+print("RESULT", json.dumps({"steps_per_s": steps / (time.perf_counter() - started)}))
+"""
+
+
+def run_rlkit(overrides: list[str], workdir: Path) -> tuple[dict, float]:
+    """``python -m rlkit.train`` in a fresh interpreter; its summary and the wall time."""
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "rlkit.train", "progress=false", *overrides],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"rlkit run failed: {overrides}\n{out.stderr}")
+    run_dir = workdir / out.stdout.strip().splitlines()[-1]
+    return json.loads((run_dir / "summary.json").read_text()), time.perf_counter() - started
+
+
+def run_sb3(steps: int, learning_starts: int) -> float:
+    """SB3's DDPG with the zoo's Pendulum values in a fresh interpreter; its env steps/s."""
+    out = subprocess.run(
+        [sys.executable, "-c", SB3_SCRIPT, str(steps), str(learning_starts)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))["steps_per_s"]
+
+
+def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
+    """rlkit vs SB3 env steps/s, alternating. learning_starts is a quarter of the steps, so that
+    most of the measured steps train (the zoo's 10k would leave a short run all random)."""
+    learning_starts = steps // 4
+    overrides = [
+        "agent=ddpg",
+        "env=pendulum",
+        f"total_steps={steps}",
+        f"agent.learning_starts={learning_starts}",
+        "eval_episodes=1",
+        "agent.save_buffer=false",
+    ]
+    ours, theirs = [], []
+    for _ in range(rounds):
+        ours.append(run_rlkit(overrides, workdir)[0]["env_steps_per_s"])
+        theirs.append(run_sb3(steps, learning_starts))
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    lines = [
+        "### Speed: DDPG on Pendulum-v1 with the zoo's hyperparameters, one env, CPU",
+        "",
+        f"{steps:,} env steps per run ({learning_starts:,} random first), {rounds} rounds "
+        f"alternating rlkit and SB3 in fresh processes on {machine()}; training loop only.",
+        "",
+        "| round | rlkit env steps/s | SB3 env steps/s | ratio |",
+        "|---:|---:|---:|---:|",
+    ]
+    for i, (a, b, r) in enumerate(zip(ours, theirs, ratios, strict=True)):
+        lines.append(f"| {i + 1} | {a:,.0f} | {b:,.0f} | {r:.2f}x |")
+    lines += [
+        f"| median | {statistics.median(ours):,.0f} | {statistics.median(theirs):,.0f} "
+        f"| **{statistics.median(ratios):.2f}x** |",
+        "",
+        "Target: at least 3x SB3's steps/s.",
+    ]
+    return lines
+
+
+def learning(envs: list[str], seeds: int, workdir: Path) -> list[str]:
+    """Each env's preset over seeds."""
+    lines = [
+        "### Learning (presets in conf/agent_env/ddpg_<env>.yaml)",
+        "",
+        "| env | steps | per-seed eval return (10 episodes) | mean ± std | target |",
+        "|---|---:|---|---:|---|",
+    ]
+    for env in envs:
+        returns, steps = [], 0
+        for seed in range(seeds):
+            summary, _ = run_rlkit(["agent=ddpg", f"env={env}", f"seed={seed}"], workdir)
+            returns.append(summary["eval_return_mean"])
+            steps = summary["total_steps"]
+        std = statistics.pstdev(returns)
+        lines.append(
+            f"| {env} | {steps:,} | {', '.join(f'{r:.1f}' for r in returns)} "
+            f"| {statistics.mean(returns):.1f} ± {std:.1f} | {TARGETS[env]} |"
+        )
+    return lines
+
+
+def main() -> None:
+    """Run the benchmark and write the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--speed-steps", type=int, default=12_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--envs", default="pendulum,mountaincar,lunarlander")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = ["## DDPG", "", "Measured by `python scripts/bench_ddpg.py`.", ""]
+        lines += speed(args.speed_steps, args.rounds, Path(tmp))
+        envs = [e for e in args.envs.split(",") if e]
+        if envs:
+            lines += ["", *learning(envs, args.seeds, Path(tmp))]
+    markdown = "\n".join(lines)
+    print(markdown)
+    print(f"\nwritten to {write_section(markdown, 'ddpg')}")
+
+
+if __name__ == "__main__":
+    main()
