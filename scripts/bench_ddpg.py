@@ -20,11 +20,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import machine, write_section
+from benchlib import machine, ratio_table, run_rlkit, write_section
 
 TARGETS = {
     "pendulum": "mean ≥ -200 at 20k steps",
@@ -49,21 +48,6 @@ started = time.perf_counter()
 model.learn(total_timesteps=steps)
 print("RESULT", json.dumps({"steps_per_s": steps / (time.perf_counter() - started)}))
 """
-
-
-def run_rlkit(overrides: list[str], workdir: Path) -> tuple[dict, float]:
-    """``python -m rlkit.train`` in a fresh interpreter; its summary and the wall time."""
-    started = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-m", "rlkit.train", "progress=false", *overrides],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"rlkit run failed: {overrides}\n{out.stderr}")
-    run_dir = workdir / out.stdout.strip().splitlines()[-1]
-    return json.loads((run_dir / "summary.json").read_text()), time.perf_counter() - started
 
 
 def run_sb3(steps: int, learning_starts: int) -> float:
@@ -94,25 +78,16 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
     for _ in range(rounds):
         ours.append(run_rlkit(overrides, workdir)[0]["env_steps_per_s"])
         theirs.append(run_sb3(steps, learning_starts))
-    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
-    lines = [
+    return [
         "### Speed: DDPG on Pendulum-v1 with the zoo's hyperparameters, one env, CPU",
         "",
         f"{steps:,} env steps per run ({learning_starts:,} random first), {rounds} rounds "
         f"alternating rlkit and SB3 in fresh processes on {machine()}; training loop only.",
         "",
-        "| round | rlkit env steps/s | SB3 env steps/s | ratio |",
-        "|---:|---:|---:|---:|",
-    ]
-    for i, (a, b, r) in enumerate(zip(ours, theirs, ratios, strict=True)):
-        lines.append(f"| {i + 1} | {a:,.0f} | {b:,.0f} | {r:.2f}x |")
-    lines += [
-        f"| median | {statistics.median(ours):,.0f} | {statistics.median(theirs):,.0f} "
-        f"| **{statistics.median(ratios):.2f}x** |",
+        *ratio_table(ours, theirs),
         "",
         "Target: at least 3x SB3's steps/s.",
     ]
-    return lines
 
 
 def learning(envs: list[str], seeds: int, workdir: Path) -> list[str]:

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import machine, write_section
+from benchlib import machine, ratio_table, run_rlkit, write_section
 
 SB3_DEFAULTS = {
     # SB3 DQN's constructor defaults (stable_baselines3/dqn/dqn.py), mapped to rlkit's fields.
@@ -92,22 +90,6 @@ def run_sb3(env_id: str, steps: int, seed: int, evaluate: bool) -> dict:
     return _result(out.stdout)
 
 
-def run_rlkit(overrides: list[str], workdir: Path) -> tuple[dict, float]:
-    """``python -m rlkit.train`` in a fresh interpreter; its summary and the command's wall time."""
-    started = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-m", "rlkit.train", "progress=false", *overrides],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-    )
-    wall = time.perf_counter() - started
-    if out.returncode != 0:
-        raise SystemExit(f"rlkit run failed: {overrides}\n{out.stderr}")
-    run_dir = workdir / out.stdout.strip().splitlines()[-1]
-    return json.loads((run_dir / "summary.json").read_text()), wall
-
-
 def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
     """rlkit vs SB3 env steps/s on CartPole with SB3's defaults, alternating in one run."""
     overrides = [
@@ -123,8 +105,7 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
     for _ in range(rounds):
         ours.append(run_rlkit(overrides, workdir)[0]["env_steps_per_s"])
         theirs.append(run_sb3("CartPole-v1", steps, 0, evaluate=False)["steps_per_s"])
-    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
-    lines = [
+    return [
         "### Speed: DQN on CartPole-v1 with SB3's defaults, one env, CPU",
         "",
         f"{steps:,} env steps per run, {rounds} rounds alternating rlkit and SB3, each in a fresh "
@@ -133,18 +114,10 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
         "tau 1 (hard copy) every 10,000 steps, gamma 0.99, train_freq 4, gradient_steps 1, "
         "ε 1 → 0.05 over the first 10% of steps, max_grad_norm 10, Huber loss, MLP 64x64, Adam.",
         "",
-        "| round | rlkit env steps/s | SB3 env steps/s | ratio |",
-        "|---:|---:|---:|---:|",
-    ]
-    for i, (a, b, r) in enumerate(zip(ours, theirs, ratios, strict=True)):
-        lines.append(f"| {i + 1} | {a:,.0f} | {b:,.0f} | {r:.2f}x |")
-    lines += [
-        f"| median | {statistics.median(ours):,.0f} | {statistics.median(theirs):,.0f} "
-        f"| **{statistics.median(ratios):.2f}x** |",
+        *ratio_table(ours, theirs),
         "",
         "Target: at least 3x SB3's steps/s.",
     ]
-    return lines
 
 
 def learning(seeds: int, workdir: Path) -> list[str]:

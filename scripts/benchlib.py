@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,3 +42,32 @@ def write_section(markdown: str, section: str) -> Path:
     BENCHMARKS.parent.mkdir(exist_ok=True)
     BENCHMARKS.write_text(text)
     return BENCHMARKS
+
+
+def run_rlkit(overrides: Sequence[str], workdir: Path) -> tuple[dict, float]:
+    """``python -m rlkit.train`` in a fresh interpreter; its summary and the command's wall time."""
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "rlkit.train", "progress=false", *overrides],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    if out.returncode != 0:
+        raise SystemExit(f"rlkit run failed: {list(overrides)}\n{out.stderr}")
+    run_dir = workdir / out.stdout.strip().splitlines()[-1]
+    return json.loads((run_dir / "summary.json").read_text()), wall
+
+
+def ratio_table(ours: Sequence[float], theirs: Sequence[float]) -> list[str]:
+    """Markdown rows: rlkit's and SB3's env steps/s per round, their ratio, and the medians."""
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    lines = ["| round | rlkit env steps/s | SB3 env steps/s | ratio |", "|---:|---:|---:|---:|"]
+    for i, (a, b, r) in enumerate(zip(ours, theirs, ratios, strict=True)):
+        lines.append(f"| {i + 1} | {a:,.0f} | {b:,.0f} | {r:.2f}x |")
+    lines.append(
+        f"| median | {statistics.median(ours):,.0f} | {statistics.median(theirs):,.0f} "
+        f"| **{statistics.median(ratios):.2f}x** |"
+    )
+    return lines
