@@ -46,3 +46,25 @@ def epsilon_schedule_of(cfg: Any) -> Callable[[int], float]:
         duration=cfg.epsilon_decay_steps,
         schedule=cfg.epsilon_schedule,
     )
+
+
+class Ticks:
+    """How many times a period of env steps has come round since the last call.
+
+    The loop advances ``num_envs`` env steps at a time, so an update every ``period`` steps can
+    fall due 0, 1 or several times per call. Ticks that pass before ``started`` are dropped, not
+    owed: the first update comes at ``learning_starts``, not a burst of them.
+    """
+
+    def __init__(self, period: int) -> None:
+        """Count periods of ``period`` env steps."""
+        self.period = period
+        self.done = 0
+        """Periods already served (kept in checkpoints)."""
+
+    def due(self, step: int, started: bool = True) -> int:
+        """Periods completed by ``step`` and not yet served (0 while not ``started``)."""
+        ticks = step // self.period
+        count = ticks - self.done if started else 0
+        self.done = ticks
+        return count

@@ -35,3 +35,14 @@ def test_epsilon_at_names_the_schedule() -> None:
     assert epsilon_at(5, schedule="exponential", **kwargs) == pytest.approx(0.5**0.5)
     # The schedule is a function of the step, not of how often it was called.
     assert epsilon_at(5, **kwargs) == epsilon_at(5, **kwargs)
+
+
+def test_ticks_count_periods_and_drop_those_before_the_start() -> None:
+    from rlkit.schedules import Ticks
+
+    ticks = Ticks(4)
+    assert [ticks.due(step, started=False) for step in (1, 5, 9)] == [0, 0, 0]
+    assert ticks.due(10) == 0  # period 2 was already passed before the start
+    assert ticks.due(12) == 1
+    assert ticks.due(20) == 2  # several at once (vector envs step many at a time)
+    assert ticks.due(21) == 0

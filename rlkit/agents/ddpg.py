@@ -32,6 +32,7 @@ from rlkit.config import DDPGConfig
 from rlkit.errors import InvalidObservationError
 from rlkit.nets.actor_critic import Actor, Critic
 from rlkit.noise import make_noise
+from rlkit.schedules import Ticks
 from rlkit.targets import polyak_update
 from rlkit.transition import Transition
 
@@ -105,7 +106,7 @@ class DDPG:
             cfg.noise, num_envs, self.action_dim, cfg.noise_sigma, cfg.noise_theta, self.rng
         )
         self._update = torch.compile(self.update) if cfg.compile else self.update
-        self._updates_done = 0  # train_freq ticks already served
+        self._train_ticks = Ticks(cfg.train_freq)
 
     def _actor_actions(self, obs: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
@@ -183,14 +184,10 @@ class DDPG:
     def learn(self, global_step: int) -> dict[str, Any] | None:
         """Run the gradient steps that fall due by ``global_step``."""
         cfg = self.cfg
-        if global_step < cfg.learning_starts or len(self.buffer) < cfg.batch_size:
-            self._updates_done = global_step // cfg.train_freq  # no debt from before the start
-            return None
+        started = global_step >= cfg.learning_starts and len(self.buffer) >= cfg.batch_size
         metrics = None
-        due = global_step // cfg.train_freq - self._updates_done
-        for _ in range(due * cfg.gradient_steps):
+        for _ in range(self._train_ticks.due(global_step, started) * cfg.gradient_steps):
             metrics = self._update(self.buffer.sample(cfg.batch_size))
-        self._updates_done += due
         return metrics
 
     def state_dict(self) -> dict[str, Any]:
@@ -206,7 +203,7 @@ class DDPG:
             "noise": self.noise.state_dict(),
             "rng": self.rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),
-            "counters": {"updates_done": self._updates_done},
+            "counters": {"updates_done": self._train_ticks.done},
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -219,7 +216,7 @@ class DDPG:
         self.noise.load_state_dict(state["noise"])
         self.rng.bit_generator.state = state["rng"]
         torch.set_rng_state(torch.as_tensor(state["torch_rng"], dtype=torch.uint8))
-        self._updates_done = int(state["counters"]["updates_done"])
+        self._train_ticks.done = int(state["counters"]["updates_done"])
 
     def write_report(self, run_dir: Path, env: gym.Env) -> str:
         """DDPG writes no extra artefacts."""

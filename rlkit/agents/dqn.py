@@ -31,7 +31,7 @@ from rlkit.buffers import ReplayBatch, ReplayBuffer
 from rlkit.config import DQNConfig
 from rlkit.errors import InvalidObservationError
 from rlkit.nets import QNetwork, observation_encoder
-from rlkit.schedules import epsilon_schedule_of
+from rlkit.schedules import Ticks, epsilon_schedule_of
 from rlkit.targets import hard_update, polyak_update
 from rlkit.transition import Transition
 
@@ -81,8 +81,8 @@ class DQN:
         self.epsilon_at = epsilon_schedule_of(cfg)
         """ε at an env step."""
         self._epsilon = cfg.epsilon_start
-        self._updates_done = 0  # train_freq ticks already served
-        self._targets_done = 0  # target_update_interval ticks already served
+        self._train_ticks = Ticks(cfg.train_freq)
+        self._target_ticks = Ticks(cfg.target_update_interval)
 
     def _q_values(self, obs: np.ndarray) -> torch.Tensor:
         with torch.inference_mode():
@@ -166,23 +166,16 @@ class DQN:
     def learn(self, global_step: int) -> dict[str, Any] | None:
         """Run the gradient steps and target updates that fall due by ``global_step``."""
         cfg = self.cfg
-        if global_step < cfg.learning_starts or len(self.buffer) < cfg.batch_size:
-            # Ticks before learning starts are not owed later.
-            self._updates_done = global_step // cfg.train_freq
-            self._targets_done = global_step // cfg.target_update_interval
-            return None
+        started = global_step >= cfg.learning_starts and len(self.buffer) >= cfg.batch_size
+        updates = self._train_ticks.due(global_step, started)
+        copies = self._target_ticks.due(global_step, started)
         metrics = None
-        due = global_step // cfg.train_freq - self._updates_done
-        for _ in range(due * cfg.gradient_steps):
+        for _ in range(updates * cfg.gradient_steps):
             metrics = self._update(self.buffer.sample(cfg.batch_size))
             if cfg.target_update == "polyak":
                 self.update_target()
-        self._updates_done += due
-        if cfg.target_update == "hard":
-            targets_due = global_step // cfg.target_update_interval - self._targets_done
-            if targets_due > 0:
-                self.update_target()
-                self._targets_done += targets_due
+        if cfg.target_update == "hard" and copies:
+            self.update_target()
         if metrics is None:
             return None
         return {**metrics, "epsilon": self._epsilon}
@@ -196,7 +189,10 @@ class DQN:
             "buffer": self.buffer.state_dict(include_data=self.cfg.save_buffer),
             "rng": self.rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),
-            "counters": {"updates_done": self._updates_done, "targets_done": self._targets_done},
+            "counters": {
+                "updates_done": self._train_ticks.done,
+                "targets_done": self._target_ticks.done,
+            },
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -207,8 +203,8 @@ class DQN:
         self.buffer.load_state_dict(state["buffer"])
         self.rng.bit_generator.state = state["rng"]
         torch.set_rng_state(torch.as_tensor(state["torch_rng"], dtype=torch.uint8))
-        self._updates_done = int(state["counters"]["updates_done"])
-        self._targets_done = int(state["counters"]["targets_done"])
+        self._train_ticks.done = int(state["counters"]["updates_done"])
+        self._target_ticks.done = int(state["counters"]["targets_done"])
 
     def write_report(self, run_dir: Path, env: gym.Env) -> str:
         """On a grid env (the cliff), the greedy path of q and its Q-table; nothing otherwise."""
