@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -163,8 +162,3 @@ def load(run_dir: str | Path, device: str = "cpu") -> Agent:
     except (KeyError, ValueError, TypeError) as e:
         raise CheckpointError(f"the checkpoint in {run_dir} does not fit its agent: {e}") from e
     return agent
-
-
-def read_summary(run_dir: str | Path) -> dict[str, Any]:
-    """The ``summary.json`` of a run directory."""
-    return json.loads((Path(run_dir) / "summary.json").read_text())
