@@ -139,6 +139,15 @@ class DDPG:
         actions = self.scaler.to_env(unit.reshape(len(batch), *self.scaler.low.shape))
         return actions[0] if single else actions
 
+    def policy_module(self) -> nn.Module:
+        """A CPU copy of μ in eval mode with the rescaling to the env's bounds inside:
+        ``(B, *obs_shape)`` float32 observations to ``(B, *action_shape)`` deterministic actions
+        in the env's units, as ``predict(obs, deterministic=True)`` gives (for ONNX export)."""
+        from rlkit.nets.policy import ScaledActor
+
+        actor = copy.deepcopy(self.actor).cpu().requires_grad_(False)
+        return ScaledActor(actor, self.scaler.low, self.scaler.high, self.scaler.low.shape).eval()
+
     @torch.no_grad()
     def td_target(self, batch: ReplayBatch) -> torch.Tensor:
         """y = r + γ·Q'(s', μ'(s')); y = r on a terminal transition (a time-out bootstraps)."""
