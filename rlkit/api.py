@@ -13,11 +13,11 @@ from rich.console import Console
 
 from rlkit.agents import AGENTS, Agent
 from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint
+from rlkit.checks import check_run_inputs
 from rlkit.compose import compose_config, config_from_file, with_resume_overrides
 from rlkit.config import Config
-from rlkit.envs_factory import check_compatible, make_env
+from rlkit.envs_factory import make_env
 from rlkit.errors import CheckpointError, ConfigError
-from rlkit.loop import read_resume_checkpoint
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:-]+$")
 
@@ -35,6 +35,9 @@ class Run:
 
 
 def _override(key: str, value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        items = (_override("", item).removeprefix("=") for item in value)
+        return f"{key}=[{','.join(items)}]"
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif value is None:
@@ -102,9 +105,7 @@ def train(
     ]
     all_overrides = with_resume_overrides(all_overrides)
     cfg, config = compose_config(all_overrides)
-    check_compatible(config.agent.name, config.env)
-    if config.resume:
-        read_resume_checkpoint(config)
+    check_run_inputs(config)
     if run_dir is None:
         stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
         run_dir = _unique_dir(

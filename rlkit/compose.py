@@ -203,11 +203,8 @@ def validate_overrides(overrides: Sequence[str], multirun: bool) -> None:
             raise _explain(e, own) from e
         kept = [o for o in parsed if not o.is_sweep_override() or o.is_discrete_sweep()]
         combinations = BasicSweeper.split_arguments(kept, max_batch_size=None)[0]
-    from rlkit.envs_factory import check_compatible
-    from rlkit.loop import read_resume_checkpoint
+    from rlkit.checks import check_run_inputs
 
     for combination in combinations[:64]:
         _, config = compose_config(combination)
-        check_compatible(config.agent.name, config.env)
-        if config.resume:
-            read_resume_checkpoint(config)
+        check_run_inputs(config)

@@ -144,6 +144,10 @@ class DQNConfig(AgentConfig):
     """``torch.compile`` the update (eager stays the reference; a test checks they agree)."""
     save_buffer: bool = True
     """Keep the replay buffer in checkpoints (needed for an exact resume; large for images)."""
+    pretrain: str | None = None
+    """A behaviour-cloning run directory (``agent=bc``) to start q and q' from: its network, of
+    the same observation type and ``hidden_sizes``, becomes q, so DQN begins with the cloned
+    policy as its greedy one."""
 
     def __post_init__(self) -> None:
         _check(self.lr > 0, f"agent.lr={self.lr} must be > 0")
@@ -264,6 +268,52 @@ class EnvConfig:
         return kwargs
 
 
+PONG_MODES = ("versus", "squash")
+PONG_OBS_TYPES = ("vector", "classic", "pixels")
+PONG_OPPONENTS = ("scripted", "human")
+
+
+@dataclass
+class PongEnvConfig(EnvConfig):
+    """``rlkit/PingPong-v0`` (envs/ping_pong.py). ``None`` keeps the env's own default."""
+
+    mode: str = "versus"
+    """``versus`` (a scripted opponent on the left; ±1 a point) or ``squash`` (a wall on the
+    left; +1 a return, a miss ends the episode)."""
+    obs_type: str = "vector"
+    """``vector`` (ball and paddles, normalised), ``classic`` (the department bot's three
+    numbers) or ``pixels`` (84x84 grayscale)."""
+    opponent: str = "scripted"
+    """``scripted`` or ``human`` (the keyboard; only with a window, i.e. ``rlkit.play``)."""
+    opponent_speed: float | None = None
+    """The scripted opponent's paddle speed in px a frame."""
+    opponent_reaction: int | None = None
+    """Frames by which the scripted opponent's view of the ball lags."""
+    points_to_win: int | None = None
+    """Points that end a versus game."""
+    frame_skip: int | None = None
+    """Game frames per env step, the action held for all of them."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_choice("env.mode", self.mode, PONG_MODES)
+        _check_choice("env.obs_type", self.obs_type, PONG_OBS_TYPES)
+        _check_choice("env.opponent", self.opponent, PONG_OPPONENTS)
+        for key in ("opponent_speed", "opponent_reaction", "points_to_win", "frame_skip"):
+            value = getattr(self, key)
+            least = 0 if key == "opponent_reaction" else 1
+            _check(value is None or value >= least, f"env.{key}={value} must be >= {least}")
+
+    def make_kwargs(self) -> dict[str, Any]:
+        """The base kwargs plus every pong field that is set."""
+        kwargs = super().make_kwargs()
+        base = set(field_names(EnvConfig))
+        for key in field_names(PongEnvConfig):
+            if key not in base and getattr(self, key) is not None:
+                kwargs[key] = getattr(self, key)
+        return kwargs
+
+
 @dataclass
 class Config:
     """One training run: ``python -m rlkit.train agent=... env=... [field=value ...]``."""
@@ -295,6 +345,10 @@ class Config:
     """CPU threads for PyTorch (``null``: PyTorch's default, one per core). One thread is fastest
     for the small MLPs of DQN and DDPG and leaves the other cores to the envs; raise it for CNNs
     on a CPU."""
+    dataset: str | None = None
+    """Recorded play for offline agents (``agent=bc``): an ``.npz`` with ``observations`` and
+    ``actions`` (``python -m rlkit.play env=pong opponent=human record=play.npz`` or
+    ``scripts/make_pong_dataset.py`` write one)."""
     resume: str | None = None
     """A run directory to continue from its checkpoint, into a new run directory. The old run's
     overrides are applied first, so ``resume=<dir>`` alone continues it; ``total_steps=``
@@ -317,14 +371,46 @@ class Config:
             _check(value is None or value > 0, f"{key}={value} must be > 0 (or null)")
 
 
+@dataclass
+class BCConfig(AgentConfig):
+    """Behaviour cloning: a classifier policy fitted to recorded (observation, action) pairs, the
+    course department's way of training its pong bot (an MLP 3→256→64→3, cross-entropy, Adam)."""
+
+    name: str = "bc"
+    hidden_sizes: list[int] = field(default_factory=lambda: [256, 64])
+    """Hidden layer widths (ReLU); the department's bot: 256, 64 (17,667 parameters on 3 inputs)."""
+    lr: float = 1e-3
+    """Adam's learning rate."""
+    batch_size: int = 256
+    """Minibatch size."""
+    epochs: int = 30
+    """Passes over the training part of the dataset."""
+    val_fraction: float = 0.2
+    """Share of the dataset held out (a random split, seeded) to measure accuracy on."""
+
+    def __post_init__(self) -> None:
+        _check(self.lr > 0, f"agent.lr={self.lr} must be > 0")
+        _check(self.batch_size >= 1, f"agent.batch_size={self.batch_size} must be >= 1")
+        _check(self.epochs >= 1, f"agent.epochs={self.epochs} must be >= 1")
+        _check(
+            0.0 <= self.val_fraction < 1.0,
+            f"agent.val_fraction={self.val_fraction} is out of range [0, 1)",
+        )
+        _check(
+            len(self.hidden_sizes) >= 1 and all(h >= 1 for h in self.hidden_sizes),
+            f"agent.hidden_sizes={list(self.hidden_sizes)} needs at least one layer, each >= 1",
+        )
+
+
 AGENT_CONFIGS: dict[str, type[AgentConfig]] = {
     "qlearning": QLearningConfig,
     "dqn": DQNConfig,
     "ddpg": DDPGConfig,
+    "bc": BCConfig,
 }
 """Agent name -> its config schema (``conf/agent/<name>.yaml`` uses ``<name>_schema``)."""
 
-ENV_CONFIGS: dict[str, type[EnvConfig]] = {"env": EnvConfig}
+ENV_CONFIGS: dict[str, type[EnvConfig]] = {"env": EnvConfig, "pong": PongEnvConfig}
 """Schema name (without ``_schema``) -> env config schema."""
 
 

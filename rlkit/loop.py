@@ -98,11 +98,11 @@ def _final_next_obs(next_obs: np.ndarray, done: np.ndarray, infos: dict[str, Any
     return real
 
 
-def _save(path: Path, cfg: Config, agent: Agent, state: LoopState, envs: Any) -> None:
+def _save(path: Path, cfg: Config, agent: Agent, state: LoopState, envs: Any | None) -> None:
     from rlkit.env_state import EnvStateError, get_vector_env_state
 
     try:
-        env_states = get_vector_env_state(envs)
+        env_states = None if envs is None else get_vector_env_state(envs)
     except EnvStateError:
         env_states = None  # resuming restarts the episodes in progress (said at resume time)
     save_checkpoint(
@@ -176,6 +176,8 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
         import torch
 
         torch.set_num_threads(cfg.torch_threads)
+    if AGENTS[cfg.agent.name].offline:
+        return _train_offline(cfg, run_dir, console, started)
     envs = make_vec_env(cfg.env, n, cfg.vector_mode)
     agent = AGENTS[cfg.agent.name].build(
         cfg.agent,
@@ -271,16 +273,79 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
         writer.close()
         envs.close()
 
+    return _finish(
+        cfg,
+        agent,
+        run_dir,
+        console,
+        started,
+        s.global_step,
+        s.global_step - steps_at_start,
+        train_time,
+        eval_mean,
+        eval_std,
+    )
+
+
+def _train_offline(cfg: Config, run_dir: Path, console: Console, started: float) -> dict[str, Any]:
+    """Fit an offline agent (behaviour cloning) to ``cfg.dataset`` for its epochs, then evaluate
+    it on the env like any other agent. No env steps are taken to learn (``total_steps`` is 0)."""
+    from rlkit.datasets import load_dataset
+
+    env = make_env(cfg.env)
+    dataset = load_dataset(str(cfg.dataset), env.observation_space, env.action_space)
+    agent = AGENTS[cfg.agent.name].build(
+        cfg.agent, env.observation_space, env.action_space, seed=cfg.seed, device=cfg.device
+    )
+    env.close()
+    train, held_out = dataset.split(cfg.agent.val_fraction, cfg.seed)  # type: ignore[attr-defined]
+    epochs = cfg.agent.epochs  # type: ignore[attr-defined]
+    writer = MetricsWriter(run_dir / "metrics.csv", agent.metric_names)
+    bar = ProgressBar(epochs, f"{cfg.agent.name} on {len(train):,} pairs", console, cfg.progress)
+    loop_started = time.perf_counter()
+    try:
+        with bar:
+            for epoch in range(1, epochs + 1):
+                metrics = agent.fit_epoch(train)  # type: ignore[attr-defined]
+                if len(held_out):
+                    agent.val_accuracy = agent.accuracy(held_out)  # type: ignore[attr-defined]
+                    metrics["val_accuracy"] = agent.val_accuracy  # type: ignore[attr-defined]
+                writer.write(step=epoch, **metrics)
+                bar.update(epoch, None)
+        train_time = time.perf_counter() - loop_started
+        state = LoopState(obs=np.zeros(0), episode_return=np.zeros(0), episode_length=np.zeros(0))
+        _save(run_dir / CHECKPOINT_NAME, cfg, agent, state, envs=None)
+        returns = evaluate(agent, cfg.env, cfg.eval_episodes, cfg.seed + EVAL_SEED_OFFSET)
+        eval_mean = float(returns.mean()) if len(returns) else None
+        eval_std = float(returns.std()) if len(returns) else None
+        writer.write(step=epochs, eval_return_mean=eval_mean, eval_return_std=eval_std)
+    finally:
+        writer.close()
+    return _finish(cfg, agent, run_dir, console, started, 0, 0, train_time, eval_mean, eval_std)
+
+
+def _finish(
+    cfg: Config,
+    agent: Agent,
+    run_dir: Path,
+    console: Console,
+    started: float,
+    total_steps: int,
+    steps_run: int,
+    train_time: float,
+    eval_mean: float | None,
+    eval_std: float | None,
+) -> dict[str, Any]:
+    """The agent's report, ``summary.json`` and the closing line."""
     report_env = make_env(cfg.env)
     report = agent.write_report(run_dir, report_env)
     report_env.close()
 
-    steps_run = s.global_step - steps_at_start
     summary = {
         "agent": cfg.agent.name,
         "env": cfg.env.name,
         "seed": cfg.seed,
-        "total_steps": s.global_step,
+        "total_steps": total_steps,
         "eval_episodes": cfg.eval_episodes,
         "eval_return_mean": eval_mean,
         "eval_return_std": eval_std,
@@ -298,9 +363,14 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
         if eval_mean is None
         else f"eval return {eval_mean:.2f} ± {eval_std:.2f} over {cfg.eval_episodes} episodes"
     )
+    speed = (
+        f"fitted to the dataset in {train_time:.1f} s"
+        if AGENTS[cfg.agent.name].offline
+        else f"{steps_run:,} steps in {train_time:.1f} s "
+        f"({summary['env_steps_per_s']:,.0f} steps/s)"
+    )
     console.print(
-        f"{eval_text} | {steps_run:,} steps in {train_time:.1f} s "
-        f"({summary['env_steps_per_s']:,.0f} steps/s)",
+        f"{eval_text} | {speed}",
         markup=False,
         highlight=False,
         soft_wrap=True,

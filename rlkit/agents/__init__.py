@@ -89,6 +89,8 @@ class AgentSpec:
     """Whether it can learn an env with these observation and action spaces."""
     uses_torch: bool = True
     """Whether it runs on a torch device (``device=`` matters)."""
+    offline: bool = False
+    """Whether it learns from a recorded ``dataset=`` instead of from its own env steps."""
 
     def build(
         self,
@@ -130,6 +132,13 @@ AGENTS: dict[str, AgentSpec] = {
         class_path="rlkit.agents.ddpg:DDPG",
         needs="continuous (Box) actions with finite bounds and Box observations",
         accepts=_continuous,
+    ),
+    "bc": AgentSpec(
+        name="bc",
+        class_path="rlkit.agents.bc:BC",
+        needs="discrete actions (and Discrete or Box observations)",
+        accepts=_discrete_actions,
+        offline=True,
     ),
 }
 

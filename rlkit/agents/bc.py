@@ -1,0 +1,169 @@
+"""Behaviour cloning: learn to act as a recorded player did, the course department's way.
+
+    collect (observation, action) pairs from a player (a person, or a scripted one)
+    hold out a share of them
+    repeat for a number of epochs:
+        for each shuffled minibatch of pairs:
+            logits = π(observations)
+            minimise the cross-entropy between softmax(logits) and the player's actions
+    the policy acts with argmax_a π(s)[a]
+
+The department trained its pong bot this way (an MLP 3→256→64→3 on ``[ball_x, ball_y, paddle_y] /
+705``, accuracy 0.81) and exported it to ONNX for the browser; ``rlkit.export`` does the same here.
+The network is the same ``QNetwork`` module DQN uses, so ``agent=dqn agent.pretrain=<bc run>``
+can start DQN from the cloned policy.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium import spaces
+from torch import nn
+
+from rlkit.config import BCConfig
+from rlkit.datasets import Dataset
+from rlkit.errors import InvalidObservationError
+from rlkit.nets import QNetwork, observation_encoder
+from rlkit.transition import Transition
+
+
+class BC:
+    """A classifier policy fitted offline to recorded (observation, action) pairs."""
+
+    metric_names = ("loss", "accuracy", "val_accuracy")
+
+    def __init__(
+        self,
+        cfg: BCConfig,
+        observation_space: spaces.Space,
+        action_space: spaces.Discrete,
+        seed: int = 0,
+        device: str | torch.device = "cpu",
+        num_envs: int = 1,
+    ) -> None:
+        """Build the policy network and its optimiser; seed everything."""
+        self.cfg = cfg
+        self.device = torch.device(device)
+        self.observation_space = observation_space
+        self.obs_shape = observation_space.shape
+        self.n_actions = int(action_space.n)
+        self.rng = np.random.default_rng(seed)
+        torch.manual_seed(seed)
+        encoder, in_features = observation_encoder(observation_space)
+        self.policy = QNetwork(encoder, in_features, self.n_actions, cfg.hidden_sizes).to(
+            self.device
+        )
+        self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=cfg.lr)
+        self.epochs_done = 0
+        self.val_accuracy: float | None = None
+        """Accuracy on the held-out pairs after the last epoch (``None`` with no held-out part)."""
+
+    def fit_epoch(self, train: Dataset) -> dict[str, float]:
+        """One pass over shuffled minibatches of ``train``; its mean loss and accuracy."""
+        obs = torch.as_tensor(train.observations, device=self.device)
+        actions = torch.as_tensor(train.actions, device=self.device)
+        order = torch.as_tensor(self.rng.permutation(len(train)), device=self.device)
+        total_loss = torch.zeros((), device=self.device)
+        correct = torch.zeros((), device=self.device, dtype=torch.int64)
+        self.policy.train()
+        for start in range(0, len(train), self.cfg.batch_size):
+            index = order[start : start + self.cfg.batch_size]
+            logits = self.policy(obs[index])
+            loss = nn.functional.cross_entropy(logits, actions[index])
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            # Summed on the device and read once per epoch: no host sync per minibatch.
+            total_loss += loss.detach() * len(index)
+            correct += (logits.detach().argmax(dim=1) == actions[index]).sum()
+        self.epochs_done += 1
+        return {
+            "loss": float(total_loss) / len(train),
+            "accuracy": float(correct) / len(train),
+        }
+
+    @torch.no_grad()
+    def accuracy(self, data: Dataset) -> float:
+        """Share of ``data``'s actions that the policy's argmax picks too."""
+        self.policy.eval()
+        predicted = self.policy(torch.as_tensor(data.observations, device=self.device)).argmax(1)
+        actions = torch.as_tensor(data.actions, device=self.device)
+        return float((predicted == actions).float().mean())
+
+    def _logits(self, obs: np.ndarray) -> torch.Tensor:
+        self.policy.eval()
+        with torch.inference_mode():
+            return self.policy(torch.as_tensor(obs, device=self.device))
+
+    def act(self, obs: np.ndarray, global_step: int) -> np.ndarray:
+        """The cloned policy's actions for a batch of observations (BC does not explore)."""
+        return self._logits(obs).argmax(dim=1).cpu().numpy()
+
+    def predict(self, obs: Any, deterministic: bool = True) -> Any:
+        """argmax_a π(obs)[a] for one observation or a batch; with ``deterministic=False`` an
+        action sampled from softmax(π(obs))."""
+        batch = np.asarray(obs)
+        single = batch.ndim == len(self.obs_shape)
+        if single:
+            batch = batch[None]
+        if batch.shape[1:] != self.obs_shape:
+            raise InvalidObservationError(
+                f"observation of shape {np.shape(obs)} is not in {self.observation_space}; "
+                f"predict takes one observation of shape {self.obs_shape} or a batch of them"
+            )
+        logits = self._logits(batch.astype(self.observation_space.dtype, copy=False))
+        if deterministic:
+            actions = logits.argmax(dim=1).cpu().numpy()
+        else:
+            probs = torch.softmax(logits, dim=1).cpu().numpy().astype(np.float64)
+            cumulative = probs.cumsum(axis=1)
+            draws = self.rng.random((len(probs), 1)) * cumulative[:, -1:]
+            actions = (draws > cumulative).sum(axis=1)
+        return int(actions[0]) if single else actions
+
+    def store(self, transition: Transition) -> None:
+        """Nothing: behaviour cloning learns from its dataset, not from its own play."""
+
+    def learn(self, global_step: int) -> dict[str, Any] | None:
+        """Nothing: training happens in ``fit_epoch`` (the loop runs it for an offline agent)."""
+        return None
+
+    def policy_module(self) -> nn.Module:
+        """The policy network on the CPU in eval mode: observations to action logits."""
+        return copy.deepcopy(self.policy).cpu().eval()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Network, optimiser, RNGs, epochs done and the held-out accuracy."""
+        return {
+            "policy": self.policy.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": self.rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+            "counters": {"epochs_done": self.epochs_done},
+            "val_accuracy": -1.0 if self.val_accuracy is None else self.val_accuracy,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a ``state_dict``."""
+        self.policy.load_state_dict(state["policy"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(torch.as_tensor(state["torch_rng"], dtype=torch.uint8))
+        self.epochs_done = int(state["counters"]["epochs_done"])
+        accuracy = float(state["val_accuracy"])
+        self.val_accuracy = None if accuracy < 0 else accuracy
+
+    def write_report(self, run_dir: Path, env: gym.Env) -> str:
+        """The held-out accuracy, the figure the department reported for its bot."""
+        if self.val_accuracy is None:
+            return f"behaviour cloning: {self.epochs_done} epochs, no held-out data\n"
+        return (
+            f"behaviour cloning: held-out action accuracy {self.val_accuracy:.3f} "
+            f"after {self.epochs_done} epochs\n"
+        )
