@@ -28,6 +28,7 @@ from gymnasium import spaces
 from torch import nn
 
 from rlkit.buffers import ReplayBatch, ReplayBuffer
+from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from rlkit.config import DQNConfig
 from rlkit.errors import InvalidObservationError
 from rlkit.nets import QNetwork, observation_encoder
@@ -63,6 +64,10 @@ class DQN:
         self.q_net = QNetwork(
             encoder, in_features, self.n_actions, cfg.hidden_sizes, cfg.dueling
         ).to(self.device)
+        if cfg.pretrain is not None:
+            # Start from a behaviour-cloning run's network (checked to fit by rlkit.checks): the
+            # greedy policy of q is then the cloned one, and DQN improves on it.
+            self.q_net.load_state_dict(load_pretrained_policy(cfg.pretrain))
         self.q_target = copy.deepcopy(self.q_net).requires_grad_(False)
         # One fused kernel for the whole step instead of a few ops per parameter.
         self.optimizer = torch.optim.Adam(self.q_net.parameters(), lr=cfg.lr, fused=True)
@@ -220,3 +225,9 @@ class DQN:
         states = np.arange(int(env.observation_space.n))
         q_table = self._q_values(states).cpu().numpy().astype(np.float64)
         return qtable_report.write(q_table, env, run_dir)
+
+
+def load_pretrained_policy(run_dir: str | Path) -> dict[str, Any]:
+    """The policy weights of a behaviour-cloning run (``agent=bc``) for ``agent.pretrain``."""
+    state = load_checkpoint(Path(run_dir) / CHECKPOINT_NAME)
+    return state["agent"]["policy"]
