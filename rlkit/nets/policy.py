@@ -29,10 +29,14 @@ class ScaledActor(nn.Module):
         low_t = torch.as_tensor(low, dtype=torch.float32).reshape(-1)
         high_t = torch.as_tensor(high, dtype=torch.float32).reshape(-1)
         self.register_buffer("low", low_t)
+        self.register_buffer("high", high_t)
         self.register_buffer("half_range", 0.5 * (high_t - low_t))
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """``(B, *obs_shape)`` to ``(B, *action_shape)`` actions in ``[low, high]``."""
         unit = self.actor(obs)
         actions = self.low + (unit + 1.0) * self.half_range
+        # onnxruntime's tanh can overshoot ±1 by an ulp, which would put an action just outside
+        # the Box (-2.0000002 on Pendulum) where the env refuses it; clamp to the bounds.
+        actions = torch.minimum(torch.maximum(actions, self.low), self.high)
         return actions.unflatten(1, self.action_shape)
