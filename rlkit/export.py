@@ -23,16 +23,13 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from gymnasium import spaces
 
 from rlkit.cli_args import fail, parse_key_values, wants_help
-from rlkit.errors import CheckpointError, ConfigError, RlkitError
-
-if TYPE_CHECKING:
-    from rlkit.config import Config
+from rlkit.errors import ConfigError, RlkitError
+from rlkit.runs import read_run_config
 
 KEYS = {
     "run": "the run directory to export (required)",
@@ -95,7 +92,7 @@ def export_onnx_report(run_dir: str | Path, out: str | Path | None = None) -> Ex
     out = run_dir / "policy.onnx" if out is None else Path(out)
     if out.suffix != ".onnx":
         raise ConfigError(f"out={out} must end in .onnx")
-    config = _run_config(run_dir)
+    config = read_run_config(run_dir)
     if config.agent.name not in exportable_agents():
         raise ConfigError(
             f"agent={config.agent.name} has no policy network to export (a table, not a network); "
@@ -158,25 +155,6 @@ def export_onnx_report(run_dir: str | Path, out: str | Path | None = None) -> Ex
         max_abs_diff=max_diff,
         seconds=time.perf_counter() - started,
     )
-
-
-def _run_config(run_dir: Path) -> Config:
-    config_path = run_dir / ".hydra" / "config.yaml"
-    if not run_dir.is_dir():
-        raise CheckpointError(f"run directory {run_dir} does not exist")
-    if not config_path.is_file():
-        raise CheckpointError(
-            f"{run_dir} has no .hydra/config.yaml; give a run directory written by rlkit.train"
-        )
-    from rlkit.compose import config_from_file  # lazily: Hydra is slow to import
-
-    try:
-        return config_from_file(config_path)
-    except (ConfigError, ValueError) as e:
-        raise CheckpointError(f"{config_path} is not a valid rlkit config: {e}") from e
-    except Exception as e:  # a damaged YAML file: one line, not a parser's traceback
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise CheckpointError(f"{config_path} cannot be read: {first}") from e
 
 
 def _sample_observations(space: spaces.Space, n: int) -> np.ndarray:
