@@ -13,6 +13,15 @@ def register_envs() -> None:
             entry_point="rlkit.envs.cliff_walk:CliffWalkEnv",
             max_episode_steps=100,
         )
+    if "rlkit/PingPong-v0" not in gym.registry:
+        # gymnasium.make_vec picks vector_entry_point (the batched env) whenever it is set and no
+        # vectorization_mode is given; it passes make_vec's kwargs and this max_episode_steps on.
+        gym.register(
+            id="rlkit/PingPong-v0",
+            entry_point="rlkit.envs.ping_pong:PingPongEnv",
+            vector_entry_point="rlkit.envs.ping_pong:PingPongVectorEnv",
+            max_episode_steps=30_000,
+        )
 
 
 register_envs()
