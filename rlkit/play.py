@@ -19,6 +19,7 @@ import dataclasses
 import math
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -333,6 +334,7 @@ def play_human(
     record: str | Path | None = None,
     env_settings: dict[str, Any] | None = None,
     key_source: KeySource = pygame_keys,
+    steps_per_second: float | None = None,
     log: Callable[[str], None] = print,
 ) -> list[Episode]:
     """A person plays pong's right paddle against the scripted player, or a run's agent.
@@ -351,6 +353,8 @@ def play_human(
             ``obs_type``; written atomically after every game and at the end.
         env_settings: pong fields (``mode``, ``obs_type``, ``points_to_win``, ...).
         key_source: where the keys come from (tests pass a script instead of a keyboard).
+        steps_per_second: the pace (default: real time, the env's ``render_fps`` over
+            ``frame_skip``; the window draws at most 60 frames a second in any case).
         log: where the lines go.
 
     Returns:
@@ -384,11 +388,13 @@ def play_human(
         f"You are the right paddle against {against}: up/W, down/S; "
         "Esc or closing the window stops."
     )
+    pace = Pace(steps_per_second or _frames_per_second(env, env_cfg))
     played: list[Episode] = []
     try:
         obs, info = env.reset(seed=seed)
         total, length = 0.0, 0
         while len(played) < episodes:
+            pace.wait()
             keys = key_source()
             if keys is None:
                 log("stopped by the player")
@@ -415,6 +421,27 @@ def play_human(
     if played:
         log(summarize(played))
     return played
+
+
+class Pace:
+    """Waits so that steps come ``steps_per_second`` apart.
+
+    The pong window draws once per env step at up to 60 fps; with ``frame_skip=4`` (the DQN
+    preset) that would run the game four times too fast for a person.
+    """
+
+    def __init__(self, steps_per_second: float) -> None:
+        """Start the clock."""
+        self.period = 1.0 / steps_per_second
+        self.next = time.perf_counter()
+
+    def wait(self) -> None:
+        """Sleep until the next step is due (a late step is not made up for with a burst)."""
+        now = time.perf_counter()
+        if self.next > now:
+            time.sleep(self.next - now)
+            now = self.next
+        self.next = now + self.period
 
 
 def _human_env_config(run_dir: str | Path | None, settings: dict[str, Any]) -> tuple[Any, Any]:
