@@ -15,7 +15,7 @@ from gymnasium import spaces
 
 import rlkit
 from rlkit.checkpoint import CHECKPOINT_NAME
-from rlkit.export import export_onnx, export_onnx_report
+from rlkit.export import export_onnx, export_onnx_report, main
 
 
 def tiny_run(root: Path, agent: str, env: str, steps: int, **fields: object) -> Path:
@@ -27,6 +27,7 @@ def tiny_run(root: Path, agent: str, env: str, steps: int, **fields: object) -> 
         progress=False,
         eval_episodes=1,
         device="cpu",
+        vector_mode="sync",
         **fields,
     )
     return run.dir
@@ -34,12 +35,15 @@ def tiny_run(root: Path, agent: str, env: str, steps: int, **fields: object) -> 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Tiny training runs (a few seconds each): the weights only need to be non-trivial."""
+    """Tiny training runs (a second or two each): the weights only need to be non-trivial."""
     root = tmp_path_factory.mktemp("runs")
     return {
-        "dqn": tiny_run(root, "dqn", "cartpole", 1500),
-        "ddpg": tiny_run(root, "ddpg", "pendulum", 600, agent__learning_starts=200),
-        "cliff": tiny_run(root, "dqn", "cliff", 500),
+        "dqn": tiny_run(root, "dqn", "cartpole", 300, agent__learning_starts=100),
+        "ddpg": tiny_run(root, "ddpg", "pendulum", 300, agent__learning_starts=100),
+        "cliff": tiny_run(root, "dqn", "cliff", 300),
+        "pong": tiny_run(
+            root, "dqn", "pong", 300, agent__learning_starts=100, env__obs_type="classic"
+        ),
         "qlearning": tiny_run(root, "qlearning", "cliff", 200),
     }
 
@@ -100,6 +104,17 @@ def test_discrete_observations_take_int64(runs: dict[str, Path]) -> None:
     assert np.array_equal(q.argmax(axis=1), rlkit.load(runs["cliff"]).predict(states))
 
 
+def test_pong_classic_for_the_department_bot(runs: dict[str, Path], tmp_path: Path) -> None:
+    """The bot's view: [ball_x, ball_y, paddle_y] / 705 in, three action scores out."""
+    path = export_onnx(runs["pong"], tmp_path / "pong.onnx")
+    sess = session(path)
+    assert (sess.get_inputs()[0].type, sess.get_inputs()[0].shape[1:]) == ("tensor(float)", [3])
+    obs = observations(spaces.Box(0.0, 1.0, (3,), np.float32), 1000)
+    scores = sess.run(["output"], {"input": obs})[0]
+    assert scores.shape == (1000, 3)
+    assert np.array_equal(scores.argmax(axis=1), rlkit.load(runs["pong"]).predict(obs))
+
+
 def export_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rlkit.export", *args],
@@ -110,11 +125,13 @@ def export_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_writes_and_describes(runs: dict[str, Path], tmp_path: Path) -> None:
-    result = export_cli(f"run={runs['ddpg']}", "out=bot.onnx", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "wrote bot.onnx" in result.stdout and "max |diff|" in result.stdout
-    assert (tmp_path / "bot.onnx").is_file()
+def test_cli_writes_and_describes(
+    runs: dict[str, Path], in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main([f"run={runs['ddpg']}", "out=bot.onnx"])  # in-process: a subprocess costs 10 s here
+    out = capsys.readouterr().out
+    assert out.startswith("wrote bot.onnx") and "max |diff|" in out
+    assert [p.name for p in in_tmp.iterdir()] == ["bot.onnx"]
 
 
 @pytest.fixture
