@@ -180,6 +180,9 @@ def play(
     writer = None
     if video_path is not None:
         writer = VideoWriter(video_path, _frames_per_second(env, env_cfg))
+    # A window shows every step as it comes; pace it to real time (pong's frame_skip would
+    # otherwise speed it up). Without a window, play as fast as the agent acts.
+    pace = Pace(_frames_per_second(env, env_cfg)) if render == "human" else None
     played = []
     try:
         for number in range(1, episodes + 1):
@@ -188,6 +191,8 @@ def play(
                 writer.add(env.render())
             total, length, done = 0.0, 0, False
             while not done:
+                if pace is not None:
+                    pace.wait()
                 obs, reward, terminated, truncated, info = env.step(
                     agent.predict(obs, deterministic=deterministic)
                 )
@@ -462,8 +467,10 @@ def _human_env_config(run_dir: str | Path | None, settings: dict[str, Any]) -> t
         raise ConfigError(
             f"obs_type={settings['obs_type']}: the run's agent sees {trained!r} observations"
         )
+    if settings.get("mode") == "squash":
+        raise ConfigError("mode=squash has no left paddle for the run's agent; play versus")
     # Playing against the agent needs a left paddle; a run trained in squash still can.
-    settings = {"mode": "versus", **settings}
+    settings = {**settings, "mode": "versus"}
     env_cfg = _with_settings(config.env, settings)
     from rlkit.api import load
 
@@ -596,11 +603,12 @@ def run_command(args: dict[str, str]) -> list[Episode]:
     if human:
         if args.get("env", "pong") != "pong":
             raise ConfigError(f"env={args['env']}: opponent=human plays pong; valid: pong")
-        for key in ("video", "deterministic"):
-            if key in args:
-                raise ConfigError(
-                    f"{key}= is for watching a run; a person's game is not recorded as video"
-                )
+        if "video" in args:
+            raise ConfigError("video= is for watching a run; a person's game is not filmed")
+        if "deterministic" in args:
+            raise ConfigError(
+                "deterministic= is for watching a run; the person's opponent is greedy"
+            )
         if args.get("render", "human") != "human":
             raise ConfigError(f"render={args['render']}: a person plays in a window (human)")
         return play_human(

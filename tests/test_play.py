@@ -55,6 +55,12 @@ def test_play_prints_each_return_and_the_mean(runs: dict[str, Path]) -> None:
     assert again == episodes  # same seed, greedy agent: the same episodes
 
 
+def test_render_human_opens_a_window(runs: dict[str, Path]) -> None:
+    """(SDL's dummy video driver in the tests: the window exists, nobody sees it.)"""
+    (episode,) = play(runs["cartpole"], episodes=1, render="human", log=lambda _: None)
+    assert episode.length >= 1
+
+
 def test_mp4_and_gif_read_back(runs: dict[str, Path], tmp_path: Path) -> None:
     episodes = play(runs["cartpole"], episodes=2, video=tmp_path / "v.mp4", log=lambda _: None)
     steps = sum(e.length + 1 for e in episodes)  # a frame after each reset and each step
@@ -206,6 +212,8 @@ def corrupt_run(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory)
         (["env=cartpole", "opponent=human"], "opponent=human plays pong"),
         (["opponent=human", "run={cartpole}"], "the run {cartpole} is on env=cartpole"),
         (["opponent=human", "video=a.mp4"], "video= is for watching a run"),
+        (["opponent=human", "deterministic=false"], "deterministic= is for watching a run"),
+        (["opponent=human", "run={pong}", "mode=squash"], "mode=squash has no left paddle"),
         (["opponent=human", "record=play.txt"], "record=play.txt must end in .npz"),
         (["opponent=human", "obs_type=rgb"], "obs_type"),
     ],
