@@ -9,12 +9,13 @@ used; the ``pixels`` observation is drawn straight into numpy for all N games at
 
 The default scripted opponent (``opponent_speed=4.5`` px a frame, ``opponent_reaction=6``
 frames) moves its paddle's centre toward the ball's centre as it was 6 frames (0.1 s) ago, at
-three quarters of the agent's paddle speed. Against an agent that tracks the ball and aims at
-random points of its paddle it returns every ball up to 3.5 px a frame (the serve is 2), 81% at
-4.5, 45% at 6 and 29% at 7: steep fast balls outrun it, because the lag makes it turn late
-after a wall bounce. So it is decent but beatable, and a random agent loses nearly every point
+three quarters of the agent's paddle speed. Measured against an agent that tracks the ball and
+hits it at random points of its paddle, it returns every ball up to 3.5 px a frame per axis (the
+serve is 2), 96% at 4, 81% at 4.5, 45% at 6 and 29% at 7: steep fast balls outrun it, because
+the lag makes it turn late after a wall bounce. So it is decent but beatable (an agent that
+keeps the rally going wins once the ball is fast), and a random agent loses nearly every point
 (``tests/test_ping_pong.py`` checks that it wins over 95% of the points against random actions
-and never misses a ball slower than 3.5).
+and misses no ball slower than 3).
 """
 
 from __future__ import annotations
@@ -243,14 +244,15 @@ class PongCore:
         self.rules = r = rules
         self.num_envs = n = num_envs
         self.versus = r.mode == "versus"
-        self.ball_x = np.zeros(n)
-        self.ball_y = np.zeros(n)
-        self.ball_vx = np.zeros(n)
-        self.ball_vy = np.zeros(n)
-        self.paddle_y = np.zeros(n)
+        # One (6, N) array, so that the vector observation is a single scaled transpose; the
+        # names below are views of its rows and are only ever written in place.
+        self.state = np.zeros((6, n))
+        """Rows: ball x, ball y, ball vx, ball vy, the agent's paddle y, the opponent's."""
+        self.ball_x, self.ball_y, self.ball_vx, self.ball_vy = self.state[:4]
+        self.paddle_y = self.state[4]
         """The agent's (right) paddle."""
-        self.opponent_y = np.zeros(n)
-        """The opponent's (left) paddle (unused in squash)."""
+        self.opponent_y = self.state[5]
+        """The opponent's (left) paddle (kept at 0 in squash)."""
         self.score = np.zeros((n, 2), np.int64)
         """Points of [agent, opponent]; in squash [returns, misses]."""
         self.returns = np.zeros(n, np.int64)
@@ -258,16 +260,23 @@ class PongCore:
         self.rewards = np.zeros(n)
         self.terminated = np.zeros(n, np.bool_)
         self.rngs: list[np.random.Generator] = [np.random.default_rng() for _ in range(n)]
-        # Ring buffer of the ball centre's y over the last opponent_reaction + 1 frames: the
-        # scripted opponent reacts to the oldest entry.
+        # Ring buffer over the last opponent_reaction + 1 frames of the paddle y that would centre
+        # the opponent's paddle on the ball: the scripted opponent heads for the oldest entry.
         self._seen = np.zeros((r.opponent_reaction + 1, n))
         self._seen_at = 0
+        self._seen_shift = (r.ball_size - r.paddle_height) / 2
         self._x_before = np.zeros(n)
+        # The paddles that move (both in versus, the agent's in squash) and their moves a frame.
+        self._paddles = self.state[4:6] if self.versus else self.state[4:5]
+        self._paddle_moves = np.zeros_like(self._paddles)
         # Paddle displacement per action: 0 stay, 1 down (y grows), 2 up.
         self._moves = np.array([0.0, r.paddle_speed, -r.paddle_speed])
         self._paddle_top, self._paddle_bottom = r.wall, r.height - r.wall - r.paddle_height
         self._ball_top, self._ball_bottom = r.wall, r.height - r.wall - r.ball_size
         self._ball_right = r.width - r.ball_size
+        # A ball reaching these x has crossed the face of the agent's / the opponent's paddle.
+        self._right_face_x = r.paddle_x - r.ball_size
+        self._left_face_x = r.opponent_x + r.paddle_width
         self._vector_scale = np.array(
             [1 / r.width, 1 / r.height, 1 / r.ball_speed_max, 1 / r.ball_speed_max]
             + [1 / r.height] * 2
@@ -281,9 +290,10 @@ class PongCore:
         r = self.rules
         self.score[envs] = 0
         self.returns[envs] = 0
-        self.paddle_y[envs] = self.opponent_y[envs] = (r.height - r.paddle_height) / 2
+        self.paddle_y[envs] = (r.height - r.paddle_height) / 2
+        self.opponent_y[envs] = self.paddle_y[envs] if self.versus else 0.0
         self._serve(envs)
-        self._seen[:, envs] = self.ball_y[envs] + r.ball_size / 2
+        self._seen[:, envs] = self.ball_y[envs] + self._seen_shift
 
     def _serve(self, envs: np.ndarray) -> None:
         # Serves are rare (one a point), so a Python loop over the serving games costs nothing
@@ -320,73 +330,76 @@ class PongCore:
         for frame in range(self.rules.frame_skip):
             # A game that ended in an earlier frame of this step freezes, so that its final
             # observation is the one at the end.
-            if frame > 0 and self.terminated.any():
+            if frame > 0 and np.count_nonzero(self.terminated):
                 live = ~self.terminated if live is None else live & ~self.terminated
             self._frame(agent_dy, opponent_dy, live)
 
     def _frame(
         self, agent_dy: np.ndarray, opponent_dy: np.ndarray | None, live: np.ndarray | None
     ) -> None:
-        r = self.rules
-        move = 1.0 if live is None else live  # multiplies every displacement
-        alive = True if live is None else live  # masks every event
-
-        self.paddle_y += agent_dy * move
-        np.clip(self.paddle_y, self._paddle_top, self._paddle_bottom, out=self.paddle_y)
+        # Events (bounces, hits, points) are rare in any one game, so each is found with one
+        # cheap test over all games and handled only where it happened (np.count_nonzero is the
+        # cheapest "any"). This keeps the single env (N = 1) fast as well as the batched one.
+        moves = self._paddle_moves
+        moves[0] = agent_dy
         if self.versus:
-            if opponent_dy is None:
-                opponent_dy = self._scripted_opponent()
-            self.opponent_y += opponent_dy * move
-            np.clip(self.opponent_y, self._paddle_top, self._paddle_bottom, out=self.opponent_y)
+            moves[1] = self._scripted_opponent() if opponent_dy is None else opponent_dy
+        if live is not None:
+            moves *= live
+        paddles = self._paddles
+        paddles += moves
+        np.maximum(paddles, self._paddle_top, out=paddles)
+        np.minimum(paddles, self._paddle_bottom, out=paddles)
 
         np.copyto(self._x_before, self.ball_x)
-        self.ball_x += self.ball_vx * move
-        self.ball_y += self.ball_vy * move
+        position, velocity = self.state[0:2], self.state[2:4]
+        position += velocity if live is None else velocity * live
 
         # Top and bottom walls: reflect the overshoot, so the ball keeps its speed and never
         # enters a wall.
-        over = self.ball_y < self._ball_top
-        np.subtract(2 * self._ball_top, self.ball_y, out=self.ball_y, where=over)
-        np.negative(self.ball_vy, out=self.ball_vy, where=over)
-        under = self.ball_y > self._ball_bottom
-        np.subtract(2 * self._ball_bottom, self.ball_y, out=self.ball_y, where=under)
-        np.negative(self.ball_vy, out=self.ball_vy, where=under)
+        for wall_y, outside in ((self._ball_top, np.less), (self._ball_bottom, np.greater)):
+            off = outside(self.ball_y, wall_y)
+            if np.count_nonzero(off):
+                np.subtract(2 * wall_y, self.ball_y, out=self.ball_y, where=off)
+                np.negative(self.ball_vy, out=self.ball_vy, where=off)
 
-        # The agent's paddle: a hit is a ball whose right edge crossed the paddle's face this
-        # frame while overlapping it vertically (the speed cap is below the paddle width, so no
-        # ball tunnels through).
-        face = r.paddle_x
-        crossed = (self.ball_vx > 0) & (self._x_before + r.ball_size <= face)
-        crossed &= self.ball_x + r.ball_size >= face
-        hit = crossed & self._overlaps(self.paddle_y) & alive
-        if hit.any():
-            envs = np.flatnonzero(hit)
+        # The agent's paddle: a hit is a ball that crossed the paddle's face this frame while
+        # overlapping it vertically (the speed cap is below the paddle width, so no ball tunnels
+        # through). Only a moving ball can cross (strictly), so frozen games never hit.
+        face_x = self._right_face_x
+        crossed = (self._x_before < face_x) & (self.ball_x >= face_x)
+        if np.count_nonzero(crossed):
+            envs = self._hitting(crossed, self.paddle_y)
             self._bounce(envs, self.paddle_y, away=-1.0)
-            self.ball_x[envs] = face - r.ball_size
+            self.ball_x[envs] = face_x
             self.returns[envs] += 1
             if not self.versus:
                 self.rewards[envs] += 1.0
-
+                self.score[envs, 0] += 1
         if self.versus:
-            face = r.opponent_x + r.paddle_width
-            crossed = (self.ball_vx < 0) & (self._x_before >= face) & (self.ball_x <= face)
-            hit = crossed & self._overlaps(self.opponent_y) & alive
-            if hit.any():
-                envs = np.flatnonzero(hit)
+            face_x = self._left_face_x
+            crossed = (self._x_before > face_x) & (self.ball_x <= face_x)
+            if np.count_nonzero(crossed):
+                envs = self._hitting(crossed, self.opponent_y)
                 self._bounce(envs, self.opponent_y, away=1.0)
-                self.ball_x[envs] = face
+                self.ball_x[envs] = face_x
         else:
             # Squash: the left wall reflects like the others and does not speed the ball up.
-            off_wall = self.ball_x < r.wall
-            np.subtract(2 * r.wall, self.ball_x, out=self.ball_x, where=off_wall)
-            np.negative(self.ball_vx, out=self.ball_vx, where=off_wall)
+            off = self.ball_x < self.rules.wall
+            if np.count_nonzero(off):
+                np.subtract(2 * self.rules.wall, self.ball_x, out=self.ball_x, where=off)
+                np.negative(self.ball_vx, out=self.ball_vx, where=off)
 
-        self._points(alive)
+        self._points(live)
 
-    def _overlaps(self, paddle_y: np.ndarray) -> np.ndarray:
-        return (self.ball_y + self.rules.ball_size > paddle_y) & (
-            self.ball_y < paddle_y + self.rules.paddle_height
+    def _hitting(self, crossed: np.ndarray, paddle_y: np.ndarray) -> np.ndarray:
+        """The games among ``crossed`` whose ball overlaps the paddle vertically."""
+        envs = np.flatnonzero(crossed)
+        ball_y, paddle_y = self.ball_y[envs], paddle_y[envs]
+        overlap = (ball_y + self.rules.ball_size > paddle_y) & (
+            ball_y < paddle_y + self.rules.paddle_height
         )
+        return envs[overlap]
 
     def _bounce(self, envs: np.ndarray, paddle_y: np.ndarray, away: float) -> None:
         """Send the ball back faster; the farther from the paddle's centre, the steeper."""
@@ -405,35 +418,34 @@ class PongCore:
 
     def _scripted_opponent(self) -> np.ndarray:
         """The scripted paddle's move: toward where it saw the ball opponent_reaction frames ago."""
-        r = self.rules
-        self._seen[self._seen_at] = self.ball_y + r.ball_size / 2
+        np.add(self.ball_y, self._seen_shift, out=self._seen[self._seen_at])
         self._seen_at = (self._seen_at + 1) % len(self._seen)
-        seen_y = self._seen[self._seen_at]  # the oldest entry
-        gap = seen_y - (self.opponent_y + r.paddle_height / 2)
-        return np.clip(gap, -r.opponent_speed, r.opponent_speed)
+        move = self._seen[self._seen_at] - self.opponent_y  # the oldest entry
+        speed = self.rules.opponent_speed
+        return np.minimum(np.maximum(move, -speed, out=move), speed, out=move)
 
-    def _points(self, alive: np.ndarray | bool) -> None:
-        r = self.rules
-        missed = (self.ball_x >= self._ball_right) & alive  # past the agent: its miss
-        if not self.versus:
-            if missed.any():
-                self.score[:, 1] += missed
-                self.terminated |= missed
-                np.minimum(self.ball_x, self._ball_right, out=self.ball_x)
+    def _points(self, live: np.ndarray | None) -> None:
+        missed = self.ball_x >= self._ball_right  # past the agent: its miss
+        won = self.ball_x <= 0  # past the opponent (never in squash: the wall reflects)
+        if not (np.count_nonzero(missed) or np.count_nonzero(won)):
             return
-        won = (self.ball_x <= 0) & alive  # past the opponent
-        point = missed | won
-        if not point.any():
-            return
+        if live is not None:
+            missed &= live
+            won &= live
         self.score[:, 0] += won
         self.score[:, 1] += missed
+        # The ball of a point stays where it left the field, clamped into it (it is the last
+        # observation of a game that ends); the others serve again at once.
+        np.maximum(self.ball_x, 0, out=self.ball_x)
+        np.minimum(self.ball_x, self._ball_right, out=self.ball_x)
+        if not self.versus:
+            self.terminated |= missed
+            return
         self.rewards += won
         self.rewards -= missed
-        over = point & (self.score.max(axis=1) >= r.points_to_win)
+        point = missed | won
+        over = point & (self.score.max(axis=1) >= self.rules.points_to_win)
         self.terminated |= over
-        # The last point's ball stays where it left the field (clamped into it); the others
-        # serve again.
-        np.clip(self.ball_x, 0, self._ball_right, out=self.ball_x)
         self._serve(np.flatnonzero(point & ~over))
 
     # --- observations -------------------------------------------------------------------------
@@ -449,12 +461,10 @@ class PongCore:
             obs = np.stack([x, self.ball_y[sel], paddle], axis=1) / CLASSIC_SCALE
             return obs.astype(np.float32)
         if r.obs_type == "vector":
-            opponent = self.opponent_y[sel] if self.versus else np.zeros_like(self.ball_x[sel])
-            columns = [self.ball_x, self.ball_y, self.ball_vx, self.ball_vy, self.paddle_y]
-            obs = np.stack([c[sel] for c in columns] + [opponent], axis=1) * self._vector_scale
-            obs = obs.astype(np.float32)
+            state = self.state if envs is None else self.state[:, envs]
+            obs = np.multiply(state.T, self._vector_scale, dtype=np.float32, order="C")
         else:
-            obs = self._draw(np.arange(self.num_envs) if envs is None else np.asarray(envs))
+            obs = self._draw(envs)
         if left:
             return mirror_observation(obs, r.obs_type, width=r.width, ball_size=r.ball_size)
         return obs
@@ -482,6 +492,18 @@ class PongCore:
             self._pixel_start(x + r.paddle_width / 2, self._sx, self._paddle_px[1])
             for x in (r.paddle_x, r.opponent_x)
         ]
+        # The state rows whose centres place the moving sprites (the agent's paddle, the
+        # opponent's, the ball's row and column), with each row's scale, offset and last start:
+        # one array expression turns them all into first pixels.
+        paddles = [4, 5] if self.versus else [4]
+        self._sprite_rows = [*paddles, 1, 0]
+        heights = [self._paddle_px[0]] * len(paddles) + [self._ball_px[0]]
+        sizes = [r.paddle_height] * len(paddles) + [r.ball_size, r.ball_size]
+        pixels = [*heights, self._ball_px[1]]
+        scales = np.array([self._sy] * (len(paddles) + 1) + [self._sx])
+        self._sprite_scale = scales[:, None]
+        self._sprite_shift = (np.array(sizes) / 2 * scales - np.array(pixels) / 2)[:, None]
+        self._sprite_last = (PIXELS - np.array(pixels))[:, None]
 
         def sprite(rows: int, cols: int) -> np.ndarray:
             # Offsets of a sprite's pixels in a flattened frame, from its top-left pixel.
@@ -491,28 +513,32 @@ class PongCore:
         self._ball_sprite = sprite(*self._ball_px)
 
     @staticmethod
-    def _pixel_start(centre: Any, scale: float, size: int) -> Any:
-        return np.clip(np.rint(centre * scale - size / 2), 0, PIXELS - size).astype(np.int64)
+    def _pixel_start(centre: float, scale: float, size: int) -> int:
+        return int(min(max(np.rint(centre * scale - size / 2), 0), PIXELS - size))
 
-    def _draw(self, envs: np.ndarray) -> np.ndarray:
-        """84x84 frames of ``envs``, all drawn at once with flat-index writes."""
-        r = self.rules
-        frames = np.empty((len(envs), PIXELS, PIXELS), np.uint8)
+    def _draw(self, envs: np.ndarray | None) -> np.ndarray:
+        """84x84 frames of ``envs`` (``None``: all), all drawn at once with flat-index writes."""
+        state = self.state[self._sprite_rows]
+        if envs is not None:
+            state = state[:, envs]
+        n = state.shape[1]
+        frames = np.empty((n, PIXELS, PIXELS), np.uint8)
         frames[:] = self._background
         flat = frames.reshape(-1)
-        base = np.arange(len(envs)) * (PIXELS * PIXELS)
-        paddles = [(self.paddle_y, self._paddle_cols[0])]
-        if self.versus:
-            paddles.append((self.opponent_y, self._paddle_cols[1]))
-        for paddle_y, col in paddles:
-            row = self._pixel_start(
-                paddle_y[envs] + r.paddle_height / 2, self._sy, self._paddle_px[0]
-            )
-            flat[(base + row * PIXELS + col)[:, None] + self._paddle_sprite] = PADDLE_GREY
-        half = r.ball_size / 2
-        row = self._pixel_start(self.ball_y[envs] + half, self._sy, self._ball_px[0])
-        col = self._pixel_start(self.ball_x[envs] + half, self._sx, self._ball_px[1])
-        flat[(base + row * PIXELS + col)[:, None] + self._ball_sprite] = BALL_GREY
+        # First row (or column) of each sprite: its scaled centre minus half its size, rounded
+        # half to even, which is symmetric, so the left player's frame is the exact mirror image.
+        starts = state * self._sprite_scale
+        starts += self._sprite_shift
+        np.rint(starts, out=starts)
+        np.maximum(starts, 0, out=starts)
+        np.minimum(starts, self._sprite_last, out=starts)
+        starts = starts.astype(np.int64)
+        # Rows to offsets in the flat array of frames (the last line is the ball's column).
+        starts[:-1] *= PIXELS
+        starts[:-1] += np.arange(n) * (PIXELS * PIXELS)
+        for paddle, col in zip(starts[:-2], self._paddle_cols, strict=False):
+            flat[(paddle + col)[:, None] + self._paddle_sprite] = PADDLE_GREY
+        flat[(starts[-2] + starts[-1])[:, None] + self._ball_sprite] = BALL_GREY
         return frames
 
     def info(self, i: int) -> dict[str, Any]:
