@@ -15,8 +15,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import importlib.util
 import logging
 import os
+import re
 import sys
 import time
 import warnings
@@ -93,6 +95,7 @@ def export_onnx_report(run_dir: str | Path, out: str | Path | None = None) -> Ex
     if out.suffix != ".onnx":
         raise ConfigError(f"out={out} must end in .onnx")
     config = read_run_config(run_dir)
+    _check_exporter()
     if config.agent.name not in exportable_agents():
         raise ConfigError(
             f"agent={config.agent.name} has no policy network to export (a table, not a network); "
@@ -155,6 +158,17 @@ def export_onnx_report(run_dir: str | Path, out: str | Path | None = None) -> Ex
         max_abs_diff=max_diff,
         seconds=time.perf_counter() - started,
     )
+
+
+def _check_exporter() -> None:
+    """The dynamo exporter needs torch >= 2.5 and the onnxscript package: say so in one line."""
+    import torch
+
+    version = tuple(int(part) for part in re.findall(r"\d+", torch.__version__)[:2])
+    if version < (2, 5):
+        raise RlkitError(f"rlkit.export needs torch >= 2.5 (found {torch.__version__})")
+    if importlib.util.find_spec("onnxscript") is None:
+        raise RlkitError("rlkit.export needs the onnxscript package: pip install onnxscript")
 
 
 def _sample_observations(space: spaces.Space, n: int) -> np.ndarray:

@@ -51,7 +51,12 @@ KEYS = {
     "env": "pong, with opponent=human",
     "opponent": "human: a person plays pong with the keyboard",
     "record": "with opponent=human: save the person's play to an .npz dataset",
-    **{key: "a pong setting" for key in PONG_SETTINGS},
+    "mode": "pong: versus or squash",
+    "obs_type": "pong: vector, classic or pixels (what a recording holds)",
+    "points_to_win": "pong: points that end a game",
+    "opponent_speed": "pong: the scripted player's paddle speed (px a frame)",
+    "opponent_reaction": "pong: the scripted player's lag (frames)",
+    "frame_skip": "pong: game frames per step",
 }
 USAGE = (
     "python -m rlkit.play run=<run_dir> [episodes=5] [video=out.mp4|out.gif] [render=human] "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from gymnasium import spaces
 
 import rlkit
 from rlkit.checkpoint import CHECKPOINT_NAME
+from rlkit.errors import RlkitError
 from rlkit.export import export_onnx, export_onnx_report, main
 
 
@@ -113,6 +115,20 @@ def test_pong_classic_for_the_department_bot(runs: dict[str, Path], tmp_path: Pa
     scores = sess.run(["output"], {"input": obs})[0]
     assert scores.shape == (1000, 3)
     assert np.array_equal(scores.argmax(axis=1), rlkit.load(runs["pong"]).predict(obs))
+
+
+def test_missing_onnxscript_is_one_line(
+    runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "onnxscript" else real_find_spec(name, *a),
+    )
+    with pytest.raises(RlkitError, match="needs the onnxscript package: pip install onnxscript"):
+        export_onnx(runs["dqn"], tmp_path / "p.onnx")
+    assert not list(tmp_path.iterdir())
 
 
 def export_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -26,6 +26,8 @@ from rlkit.play import DOWN, STAY, UP, keys_to_action, main, play, play_human
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Tiny runs (a second or two each): play only needs an agent that loads and acts."""
     root = tmp_path_factory.mktemp("runs")
+    # vector_mode=sync: how training stepped its envs does not matter to play, and Gymnasium's
+    # own vector envs keep these fixtures off the env-specific batched fast paths.
     fast = {"progress": False, "eval_episodes": 1, "device": "cpu", "vector_mode": "sync"}
     return {
         "cartpole": rlkit.train(
