@@ -16,11 +16,13 @@ def register_envs() -> None:
     if "rlkit/PingPong-v0" not in gym.registry:
         # gymnasium.make_vec picks vector_entry_point (the batched env) whenever it is set and no
         # vectorization_mode is given; it passes make_vec's kwargs and this max_episode_steps on.
+        # The time limit leaves room for a full 21-point game between good players (see the
+        # env's docstring).
         gym.register(
             id="rlkit/PingPong-v0",
             entry_point="rlkit.envs.ping_pong:PingPongEnv",
             vector_entry_point="rlkit.envs.ping_pong:PingPongVectorEnv",
-            max_episode_steps=30_000,
+            max_episode_steps=50_000,
         )
 
 

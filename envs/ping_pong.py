@@ -1,7 +1,8 @@
 """Ping pong (the course department's browser pong): one batched numpy core, a single env and a
 vector env on top of it.
 
-The physics of N games lives in :class:`PongCore`, whose state is a handful of ``(N,)`` arrays.
+The physics of N games lives in :class:`PongCore`, whose state is one ``(6, N)`` array (ball
+position and velocity, both paddles) and the scores.
 :class:`PingPongEnv` runs it with N = 1 and :class:`PingPongVectorEnv` with N = ``num_envs``, so the
 two cannot drift apart: the tests check that they give the same trajectories for the same seeds.
 pygame only draws the ``human`` and ``rgb_array`` renders and is imported when they are first
@@ -113,7 +114,7 @@ class PongRules:
             )
         for name in ("points_to_win", "frame_skip", "width", "height", "paddle_width"):
             _at_least(name, getattr(self, name), 1)
-        for name in ("paddle_height", "ball_size", "paddle_x"):
+        for name in ("paddle_height", "paddle_x", "ball_size"):
             _at_least(name, getattr(self, name), 1)
         for name in ("opponent_reaction", "wall"):
             _at_least(name, getattr(self, name), 0)
@@ -139,12 +140,14 @@ class PongRules:
             raise ConfigError(
                 f"ball_size={self.ball_size} does not fit in the {self.width}x{self.height} field"
             )
-        left = self.width - self.paddle_x - self.paddle_width
-        if not self.ball_size <= left < self.paddle_x - self.ball_size:
+        # The agent's paddle in the right half, far enough from the opponent's (mirrored) one
+        # for a ball to pass between them, and a ball's width from the field's right edge.
+        lowest = (self.width + self.ball_size) // 2 + 1
+        highest = self.width - self.paddle_width - self.ball_size
+        if not lowest <= self.paddle_x <= highest:
             raise ConfigError(
                 f"paddle_x={self.paddle_x} puts the paddles outside the field or past each other; "
-                f"valid: {self.width // 2 + self.ball_size} to "
-                f"{self.width - self.paddle_width - self.ball_size}"
+                f"valid: {lowest} to {highest}"
             )
 
     @property
@@ -178,7 +181,7 @@ def make_rules(kwargs: dict[str, Any]) -> PongRules:
 
 
 def observation_space(rules: PongRules) -> spaces.Box:
-    """The Box of one game's observation for ``rules.obs_type`` (bounds = the reachable range)."""
+    """The Box of one game's observation for ``rules.obs_type`` (it holds every reachable one)."""
     if rules.obs_type == "vector":
         return spaces.Box(
             low=np.array([0, 0, -1, -1, 0, 0], np.float32),
@@ -211,6 +214,7 @@ def mirror_observation(
     mirrored (the env computes the left player's classic view from its state instead).
     ``width`` and ``ball_size`` are the field's, for a vector observation of a non-default field.
     """
+    obs = np.asarray(obs)
     if obs_type == "vector":
         out = np.array(obs, dtype=np.float32, copy=True)
         out[..., 0] = np.float32((width - ball_size) / width) - out[..., 0]
@@ -218,7 +222,7 @@ def mirror_observation(
         out[..., 4], out[..., 5] = obs[..., 5], obs[..., 4]
         return out
     if obs_type == "pixels":
-        return np.ascontiguousarray(np.asarray(obs)[..., ::-1])
+        return np.ascontiguousarray(obs[..., ::-1])
     if obs_type == "classic":
         raise ConfigError(
             "classic observations hold no opponent paddle and cannot be mirrored; "
@@ -230,7 +234,7 @@ def mirror_observation(
 
 
 class PongCore:
-    """The physics and the observations of N games as ``(N,)`` numpy arrays.
+    """The physics and the observations of N games, as numpy arrays with one entry per game.
 
     One physics frame (:meth:`_frame`): the paddles move, the ball moves, bounces off the top and
     bottom walls and off any paddle it crosses, and a ball past the agent's (right) or the
@@ -620,8 +624,10 @@ class PingPongEnv(gym.Env):
 
     ## Episode End
     Versus: terminated when a side reaches ``points_to_win`` (21). Squash: terminated at the
-    first miss. ``rlkit/PingPong-v0`` truncates at ``max_episode_steps=30_000`` env steps
-    (over 8 minutes of play at 60 frames a second).
+    first miss. ``rlkit/PingPong-v0`` truncates at ``max_episode_steps=50_000`` env steps (14
+    minutes of play at 60 frames a second, ``frame_skip=1``): a random agent's 21-point game
+    lasts about 7,000 frames, a ball-tracking agent's about 36,000 (it wins its points only once
+    the rally is fast), so only a stalemate (a squash player that never misses) is cut short.
 
     ## Arguments
     ``render_mode``: ``"human"`` (a window at 60 fps) or ``"rgb_array"`` (585x750x3), and every

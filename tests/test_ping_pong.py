@@ -61,7 +61,7 @@ def test_spaces() -> None:
     assert spaces_of["classic"].shape == (3,) and spaces_of["classic"].dtype == np.float32
     assert spaces_of["pixels"].shape == (84, 84) and spaces_of["pixels"].dtype == np.uint8
     assert gym.make(ENV_ID).action_space == gym.spaces.Discrete(3)
-    assert gym.make(ENV_ID).spec.max_episode_steps == 30_000
+    assert gym.make(ENV_ID).spec.max_episode_steps == 50_000
 
 
 def test_start_state_and_classic_view() -> None:
@@ -229,7 +229,7 @@ def test_make_vec_uses_the_batched_env_and_passes_kwargs(mode: str | None) -> No
     assert isinstance(envs, PingPongVectorEnv)
     assert envs.observation_space.shape == (5, 84, 84)
     assert envs.rules.frame_skip == 2
-    assert envs.max_episode_steps == 30_000  # the registration's time limit
+    assert envs.max_episode_steps == 50_000  # the registration's time limit
     assert gym.make_vec(ENV_ID, num_envs=2, max_episode_steps=9).max_episode_steps == 9
     sync = gym.make_vec(ENV_ID, num_envs=2, vectorization_mode="sync", obs_type="classic")
     assert isinstance(sync, gym.vector.SyncVectorEnv)
