@@ -19,7 +19,7 @@ import rlkit
 import rlkit.api
 from rlkit.checkpoint import CHECKPOINT_NAME
 from rlkit.errors import ConfigError
-from rlkit.play import DOWN, STAY, UP, keys_to_action, main, play, play_human
+from rlkit.play import DOWN, STAY, UP, keys_to_action, main, play, play_human, pygame_keys
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +101,23 @@ def test_keys_to_action() -> None:
     assert keys_to_action(up=True, down=False) == UP == 2
     assert keys_to_action(up=False, down=True) == DOWN == 1
     assert keys_to_action(up=True, down=True) == STAY
+
+
+def test_pygame_keys_reads_the_window() -> None:
+    import pygame
+
+    pygame.display.init()
+    pygame.display.set_mode((40, 30))
+    try:
+        assert pygame_keys() == (False, False)  # nothing held
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_a))
+        assert pygame_keys() == (False, False)  # other keys are ignored
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE))
+        assert pygame_keys() is None
+        pygame.event.post(pygame.event.Event(pygame.QUIT))
+        assert pygame_keys() is None
+    finally:
+        pygame.display.quit()
 
 
 def scripted_keys(n: int, interrupt: bool = False) -> Iterator[tuple[bool, bool] | None]:
