@@ -14,6 +14,7 @@ is timed; the median of ``--rounds`` rounds. Prints the table and writes it into
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -114,6 +115,8 @@ def main() -> None:
             results[i].append(measure())
             print(f"round {round_ + 1}: {name}, N={n}, {obs_type}: {results[i][-1]:,.0f} steps/s")
     medians = [statistics.median(results[i]) for i in range(len(rows))]
+    # The machine may be shared: the load says how much of it the benchmark had.
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     single = medians[6]
 
     lines = [
@@ -121,7 +124,8 @@ def main() -> None:
         "",
         f"Measured by `python scripts/bench_envs.py` on {machine()}: env steps/s summed over the "
         f"N games (one game frame a step, `frame_skip=1`), SAME_STEP autoreset, random actions "
-        f"drawn in advance; median of {args.rounds} rounds of {args.seconds:g} s. With "
+        f"drawn in advance; median of {args.rounds} rounds of {args.seconds:g} s (load average "
+        f"{load:.1f} at the end). With "
         "`frame_skip=1` an env step is one frame, so for pixels steps/s = frames/s.",
         "",
         "| env | N | obs | env steps/s | vs the single env |",
