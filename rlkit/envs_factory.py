@@ -33,12 +33,27 @@ def make_vec_env(cfg: EnvConfig, num_envs: int, vector_mode: str = "fast") -> gy
     ``step`` call and its true last observation is in ``info["final_obs"]``. Every step is then a
     real transition, so step budgets count the same env steps as Stable-Baselines3's.
 
-    ``vector_mode``: ``fast`` (rlkit's lean in-process ``FastSyncVectorEnv``, the default), ``sync``
+    ``vector_mode``: ``fast`` (the env's own batched vector env where it registers one, as pong
+    does; otherwise rlkit's lean in-process ``FastSyncVectorEnv``; the default), ``sync``
     (Gymnasium's ``SyncVectorEnv``) or ``async`` (Gymnasium's ``AsyncVectorEnv``, a process
     per env).
     """
-    env_fns = [lambda: make_env(cfg) for _ in range(num_envs)]
     mode = gym.vector.AutoresetMode.SAME_STEP
+    if (
+        vector_mode == "fast"
+        and cfg.id.startswith("rlkit/")
+        and gym.spec(cfg.id).vector_entry_point
+    ):
+        # rlkit's env ships its own batched version (pong: N games in one numpy call). Gymnasium's
+        # own vector entry points (CartPole's) take no autoreset mode, so they are left alone.
+        return gym.make_vec(
+            cfg.id,
+            num_envs=num_envs,
+            vectorization_mode="vector_entry_point",
+            autoreset_mode=mode,
+            **cfg.make_kwargs(),
+        )
+    env_fns = [lambda: make_env(cfg) for _ in range(num_envs)]
     if vector_mode == "fast":
         return FastSyncVectorEnv(env_fns)
     if vector_mode == "async":

@@ -95,7 +95,6 @@ def export_onnx_report(run_dir: str | Path, out: str | Path | None = None) -> Ex
     if out.suffix != ".onnx":
         raise ConfigError(f"out={out} must end in .onnx")
     config = read_run_config(run_dir)
-    _check_exporter()
     if config.agent.name not in exportable_agents():
         raise ConfigError(
             f"agent={config.agent.name} has no policy network to export (a table, not a network); "
@@ -128,17 +127,27 @@ def export_onnx_report(run_dir: str | Path, out: str | Path | None = None) -> Ex
             # the TorchScript exporter is deprecated since torch 2.9 and announced for removal,
             # and rlkit's torch pin has no upper bound: a fresh install would one day lose
             # `rlkit.export`. A second per export is the cheaper price.
-            torch.onnx.export(
-                policy,
-                (torch.as_tensor(observations[:2]),),
-                str(tmp),
-                input_names=[INPUT_NAME],
-                output_names=[OUTPUT_NAME],
-                dynamic_shapes=({0: torch.export.Dim("batch")},),
-                dynamo=True,
-                external_data=False,  # one self-contained file for the browser
-                verbose=False,
-            )
+            if _use_dynamo():
+                torch.onnx.export(
+                    policy,
+                    (torch.as_tensor(observations[:2]),),
+                    str(tmp),
+                    input_names=[INPUT_NAME],
+                    output_names=[OUTPUT_NAME],
+                    dynamic_shapes=({0: torch.export.Dim("batch")},),
+                    dynamo=True,
+                    external_data=False,  # one self-contained file for the browser
+                    verbose=False,
+                )
+            else:  # torch 2.3-2.4 (rlkit's floor): the TorchScript exporter, same graph
+                torch.onnx.export(
+                    policy,
+                    (torch.as_tensor(observations[:2]),),
+                    str(tmp),
+                    input_names=[INPUT_NAME],
+                    output_names=[OUTPUT_NAME],
+                    dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+                )
         meaning = _output_meaning(action_space)
         _add_metadata(tmp, config.agent.name, config.env.name, observation_space, meaning)
         with torch.inference_mode():
@@ -160,15 +169,13 @@ def export_onnx_report(run_dir: str | Path, out: str | Path | None = None) -> Ex
     )
 
 
-def _check_exporter() -> None:
-    """The dynamo exporter needs torch >= 2.5 and the onnxscript package: say so in one line."""
+def _use_dynamo() -> bool:
+    """Whether to use the dynamo exporter: torch >= 2.5 with onnxscript (a dependency of rlkit);
+    older torch, which rlkit still supports (>= 2.3), has only the TorchScript one."""
     import torch
 
     version = tuple(int(part) for part in re.findall(r"\d+", torch.__version__)[:2])
-    if version < (2, 5):
-        raise RlkitError(f"rlkit.export needs torch >= 2.5 (found {torch.__version__})")
-    if importlib.util.find_spec("onnxscript") is None:
-        raise RlkitError("rlkit.export needs the onnxscript package: pip install onnxscript")
+    return version >= (2, 5) and importlib.util.find_spec("onnxscript") is not None
 
 
 def _sample_observations(space: spaces.Space, n: int) -> np.ndarray:

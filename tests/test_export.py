@@ -16,7 +16,6 @@ from gymnasium import spaces
 
 import rlkit
 from rlkit.checkpoint import CHECKPOINT_NAME
-from rlkit.errors import RlkitError
 from rlkit.export import export_onnx, export_onnx_report, main
 
 
@@ -117,18 +116,20 @@ def test_pong_classic_for_the_department_bot(runs: dict[str, Path], tmp_path: Pa
     assert np.array_equal(scores.argmax(axis=1), rlkit.load(runs["pong"]).predict(obs))
 
 
-def test_missing_onnxscript_is_one_line(
+def test_torchscript_exporter_path_gives_the_same_policy(
     runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Without onnxscript (or on torch 2.3-2.4) export uses the TorchScript exporter instead."""
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util,
         "find_spec",
         lambda name, *a: None if name == "onnxscript" else real_find_spec(name, *a),
     )
-    with pytest.raises(RlkitError, match="needs the onnxscript package: pip install onnxscript"):
-        export_onnx(runs["dqn"], tmp_path / "p.onnx")
-    assert not list(tmp_path.iterdir())
+    path = export_onnx(runs["dqn"], tmp_path / "p.onnx")
+    obs = observations(spaces.Box(-1.0, 1.0, (4,), np.float32), 1000)
+    scores = session(path).run(["output"], {"input": obs})[0]
+    assert np.array_equal(scores.argmax(axis=1), rlkit.load(runs["dqn"]).predict(obs))
 
 
 def export_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
