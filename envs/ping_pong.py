@@ -545,6 +545,42 @@ class PongCore:
         flat[(starts[-2] + starts[-1])[:, None] + self._ball_sprite] = BALL_GREY
         return frames
 
+    def get_state(self) -> dict[str, Any]:
+        """Everything the next step reads, as arrays, numbers and generators (for a checkpoint)."""
+        return {
+            "state": self.state.copy(),
+            "score": self.score.copy(),
+            "returns": self.returns.copy(),
+            "rewards": self.rewards.copy(),
+            "terminated": self.terminated.copy(),
+            "seen": self._seen.copy(),
+            "seen_at": self._seen_at,
+            "x_before": self._x_before.copy(),
+            "paddle_moves": self._paddle_moves.copy(),
+            "rngs": list(self.rngs),
+        }
+
+    def set_state(self, saved: dict[str, Any]) -> None:
+        """Restore :meth:`get_state`'s result (from games with the same rules and count)."""
+        if saved["state"].shape != self.state.shape or len(saved["rngs"]) != self.num_envs:
+            raise ValueError(
+                f"a state of {saved['state'].shape[1]} games does not fit {self.num_envs}"
+            )
+        # In place: ball_x, paddle_y, ... are views into these arrays.
+        for name, array in (
+            ("state", self.state),
+            ("score", self.score),
+            ("returns", self.returns),
+            ("rewards", self.rewards),
+            ("terminated", self.terminated),
+            ("seen", self._seen),
+            ("x_before", self._x_before),
+            ("paddle_moves", self._paddle_moves),
+        ):
+            np.copyto(array, saved[name])
+        self._seen_at = int(saved["seen_at"])
+        self.rngs = list(saved["rngs"])
+
     def info(self, i: int) -> dict[str, Any]:
         """Game ``i``'s info dict, as :class:`PingPongEnv` returns it."""
         return {"score": self.score[i].copy(), "returns": int(self.returns[i])}
@@ -866,6 +902,23 @@ class PingPongVectorEnv(gym.vector.VectorEnv):
         if self._renderer is None:
             self._renderer = _Renderer(self.rules, "rgb_array")
         return self._renderer.draw(self.core, 0)
+
+    def get_state(self) -> dict[str, Any]:
+        """The state of every game and of the time limits, for an exact resume (rlkit's
+        checkpoints store it through ``rlkit.env_state``)."""
+        return {
+            "core": self.core.get_state(),
+            "elapsed": self._elapsed.copy(),
+            "autoreset": self._autoreset.copy(),
+            "ready": self._ready,
+        }
+
+    def set_state(self, saved: dict[str, Any]) -> None:
+        """Restore :meth:`get_state`'s result into games made with the same arguments."""
+        self.core.set_state(saved["core"])
+        np.copyto(self._elapsed, saved["elapsed"])
+        np.copyto(self._autoreset, saved["autoreset"])
+        self._ready = bool(saved["ready"])
 
     def close_extras(self, **kwargs: Any) -> None:
         """Nothing to release but the renderer."""

@@ -369,7 +369,20 @@ def get_vector_env_state(envs: gym.vector.VectorEnv) -> list[dict[str, Any]]:
         EnvStateError: ``envs`` is an ``AsyncVectorEnv`` (or another kind), is not in ``SAME_STEP``
             mode, or a sub-env keeps state that cannot be saved.
     """
+    if _batched(envs):
+        # A vector env that runs its games in one object (pong) hands over its own state.
+        return [{"format": STATE_FORMAT, "batched": _encode(envs.get_state())}]
     return [get_env_state(env) for env in _sub_envs(envs)]
+
+
+def _batched(envs: gym.vector.VectorEnv) -> bool:
+    """Whether ``envs`` keeps its games' state itself and offers ``get_state``/``set_state``."""
+    if not (hasattr(envs, "get_state") and hasattr(envs, "set_state")):
+        return False
+    mode = envs.metadata.get("autoreset_mode")
+    if mode != gym.vector.AutoresetMode.SAME_STEP:
+        raise EnvStateError(f"exact resume needs autoreset_mode=SAME_STEP, not {mode}")
+    return True
 
 
 def set_vector_env_state(envs: gym.vector.VectorEnv, states: list[dict[str, Any]]) -> None:
@@ -383,6 +396,13 @@ def set_vector_env_state(envs: gym.vector.VectorEnv, states: list[dict[str, Any]
         EnvStateError: the number of envs, a wrapper chain or the vector env kind does not fit, or
             a state is malformed; no sub-env is changed then.
     """
+    if _batched(envs):
+        try:
+            (state,) = states
+            envs.set_state(_decode(state["batched"]))
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            raise EnvStateError(f"env state does not fit {type(envs).__name__} ({e})") from None
+        return
     sub_envs = _sub_envs(envs)
     if len(states) != len(sub_envs):
         raise EnvStateError(

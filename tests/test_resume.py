@@ -44,6 +44,8 @@ def train(agent: str, env: str, steps: int, extra: list[str], **kwargs: object) 
         ("dqn", "cliff", 1, DQN_FAST),
         ("dqn", "cartpole", 2, DQN_FAST),
         ("dqn", "cartpole", 1, [*DQN_FAST, "agent.n_step=3", "agent.double_q=true"]),
+        # Batched pong keeps its games' state itself (PingPongVectorEnv.get_state).
+        ("dqn", "pong", 4, [*DQN_FAST, "env.points_to_win=2"]),
     ],
 )
 def test_stop_and_resume_gives_the_same_metrics(
