@@ -57,7 +57,8 @@ def run_rlkit(overrides: Sequence[str], workdir: Path) -> tuple[dict, float]:
     if out.returncode != 0:
         raise SystemExit(f"rlkit run failed: {list(overrides)}\n{out.stderr}")
     run_dir = workdir / out.stdout.strip().splitlines()[-1]
-    return json.loads((run_dir / "summary.json").read_text()), wall
+    summary = json.loads((run_dir / "summary.json").read_text())
+    return {**summary, "run_dir": str(run_dir)}, wall
 
 
 def ratio_table(ours: Sequence[float], theirs: Sequence[float]) -> list[str]:
