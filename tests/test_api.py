@@ -63,7 +63,7 @@ def test_load_gives_the_trained_greedy_policy(in_tmp: Path) -> None:
 
 
 def test_bad_api_arguments_raise_config_errors(in_tmp: Path) -> None:
-    with pytest.raises(ConfigError, match="unknown agent 'dqnn'; valid choices: ddpg, dqn"):
+    with pytest.raises(ConfigError, match="unknown agent 'dqnn'; valid choices: bc, ddpg, dqn"):
         rlkit.train(agent="dqnn")
     with pytest.raises(ConfigError, match="needs discrete observations"):
         rlkit.train(agent="qlearning", env="pendulum")

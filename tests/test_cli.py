@@ -42,7 +42,7 @@ def test_multirun_sweeps_seeds(in_tmp: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["agent=nope"], "unknown agent 'nope'; valid choices: ddpg, dqn, qlearning"),
+        (["agent=nope"], "unknown agent 'nope'; valid choices: bc, ddpg, dqn, qlearning"),
         (["agent=ddpg", "env=cliff"], "agent=ddpg needs continuous (Box) actions"),
         (["agent=ddpg", "env=cartpole"], "envs it can use: lunarlander, mountaincar, pendulum"),
         (["agent=ddpg", "env=pendulum", "agent.noise=pink"], "agent.noise='pink' is not valid"),

@@ -16,13 +16,18 @@ COMPATIBLE = {
     ("qlearning", "cliff"),
     ("dqn", "cliff"),
     ("dqn", "cartpole"),
+    ("dqn", "pong"),
+    ("bc", "cliff"),
+    ("bc", "cartpole"),
+    ("bc", "pong"),
     ("ddpg", "pendulum"),
     ("ddpg", "mountaincar"),
     ("ddpg", "lunarlander"),
 }
 USABLE = {
     "qlearning": "cliff",
-    "dqn": "cartpole, cliff",
+    "dqn": "cartpole, cliff, pong",
+    "bc": "cartpole, cliff, pong",
     "ddpg": "lunarlander, mountaincar, pendulum",
 }
 ALL_PAIRS = [(agent, env) for agent in group_choices("agent") for env in group_choices("env")]
@@ -69,7 +74,8 @@ def test_env_yaml_files_load_without_hydra() -> None:
 
 def test_envs_for_each_agent() -> None:
     assert envs_for_agent("qlearning") == ["cliff"]
-    assert envs_for_agent("dqn") == ["cartpole", "cliff"]
+    assert envs_for_agent("dqn") == ["cartpole", "cliff", "pong"]
+    assert envs_for_agent("bc") == ["cartpole", "cliff", "pong"]
     assert envs_for_agent("ddpg") == ["lunarlander", "mountaincar", "pendulum"]
 
 
@@ -121,7 +127,7 @@ def test_overrides_reach_the_dataclasses() -> None:
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ("agent=foo", "unknown agent 'foo'; valid choices: ddpg, dqn, qlearning"),
+        ("agent=foo", "unknown agent 'foo'; valid choices: bc, ddpg, dqn, qlearning"),
         (
             "env=bar",
             "unknown env 'bar'; valid choices: cartpole, cliff, lunarlander, mountaincar, pendulum",
