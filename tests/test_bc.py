@@ -121,7 +121,7 @@ def test_dataset_checks(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         load_dataset(tmp_path / "none.npz", obs_space, action_space)
     (tmp_path / "text.npz").write_text("not a zip")
-    with pytest.raises(ConfigError, match="is not an .npz file"):
+    with pytest.raises(ConfigError, match=r"is not an \.npz file"):
         load_dataset(tmp_path / "text.npz", obs_space, action_space)
     np.savez(tmp_path / "nokeys.npz", x=np.zeros(3))
     with pytest.raises(ConfigError, match="lacks the array"):
@@ -130,7 +130,7 @@ def test_dataset_checks(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"observations have shape \(5, 3\)"):
         load_dataset(tmp_path / "shape.npz", obs_space, action_space)
     save_dataset(tmp_path / "range.npz", np.zeros((5, 4), np.float32), np.full(5, 7))
-    with pytest.raises(ConfigError, match="outside the env's actions 0..1"):
+    with pytest.raises(ConfigError, match=r"outside the env's actions 0\.\.1"):
         load_dataset(tmp_path / "range.npz", obs_space, action_space)
     save_dataset(tmp_path / "float.npz", np.zeros((5, 4), np.float32), np.zeros(5, np.float32))
     with pytest.raises(ConfigError, match="actions must be 5 integers"):

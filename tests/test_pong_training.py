@@ -15,7 +15,7 @@ from rlkit.envs_factory import load_env_config, make_env, make_vec_env
 from tests.helpers import run_cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from make_pong_dataset import record, tracking_action  # noqa: E402
+from make_pong_dataset import record, tracking_action
 
 
 def test_env_config_reaches_the_env() -> None:
