@@ -28,8 +28,8 @@ from torch import nn
 
 from rlkit.config import BCConfig
 from rlkit.datasets import Dataset
-from rlkit.errors import InvalidObservationError
 from rlkit.nets import QNetwork, observation_encoder
+from rlkit.observations import observation_batch
 from rlkit.transition import Transition
 
 
@@ -108,15 +108,7 @@ class BC:
     def predict(self, obs: Any, deterministic: bool = True) -> Any:
         """argmax_a π(obs)[a] for one observation or a batch; with ``deterministic=False`` an
         action sampled from softmax(π(obs))."""
-        batch = np.asarray(obs)
-        single = batch.ndim == len(self.obs_shape)
-        if single:
-            batch = batch[None]
-        if batch.shape[1:] != self.obs_shape:
-            raise InvalidObservationError(
-                f"observation of shape {np.shape(obs)} is not in {self.observation_space}; "
-                f"predict takes one observation of shape {self.obs_shape} or a batch of them"
-            )
+        batch, single = observation_batch(obs, self.observation_space)
         logits = self._logits(batch.astype(self.observation_space.dtype, copy=False))
         if deterministic:
             actions = logits.argmax(dim=1).cpu().numpy()

@@ -29,9 +29,9 @@ from torch import nn
 
 from rlkit.buffers import ReplayBatch, ReplayBuffer
 from rlkit.config import DDPGConfig
-from rlkit.errors import InvalidObservationError
 from rlkit.nets.actor_critic import Actor, Critic
 from rlkit.noise import make_noise
+from rlkit.observations import observation_batch
 from rlkit.schedules import Ticks
 from rlkit.targets import polyak_update
 from rlkit.transition import Transition
@@ -123,15 +123,7 @@ class DDPG:
     def predict(self, obs: Any, deterministic: bool = True) -> np.ndarray:
         """μ(obs) in the env's units, for one observation or a batch (noise unless
         ``deterministic``)."""
-        batch = np.asarray(obs, dtype=np.float32)
-        single = batch.ndim == len(self.obs_shape)
-        if single:
-            batch = batch[None]
-        if batch.shape[1:] != self.obs_shape:
-            raise InvalidObservationError(
-                f"observation of shape {np.shape(obs)} is not in {self.observation_space}; "
-                f"predict takes one observation of shape {self.obs_shape} or a batch of them"
-            )
+        batch, single = observation_batch(obs, self.observation_space, np.float32)
         unit = self._actor_actions(batch)
         if not deterministic:
             noise = self.cfg.noise_sigma * self.rng.standard_normal(unit.shape)

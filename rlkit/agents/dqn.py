@@ -30,8 +30,8 @@ from torch import nn
 from rlkit.buffers import ReplayBatch, ReplayBuffer
 from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from rlkit.config import DQNConfig
-from rlkit.errors import InvalidObservationError
 from rlkit.nets import QNetwork, observation_encoder
+from rlkit.observations import observation_batch
 from rlkit.schedules import Ticks, epsilon_schedule_of
 from rlkit.targets import hard_update, polyak_update
 from rlkit.transition import Transition
@@ -106,21 +106,7 @@ class DQN:
     def predict(self, obs: Any, deterministic: bool = True) -> Any:
         """argmax_a q(obs, a) for one observation or a batch (ε-greedy with the final ε if not
         ``deterministic``)."""
-        batch = np.asarray(obs)
-        single = batch.ndim == len(self.obs_shape)
-        if single:
-            batch = batch[None]
-        space = self.observation_space
-        out_of_range = isinstance(space, spaces.Discrete) and (
-            batch.dtype.kind not in "iu"
-            or batch.min() < space.start
-            or batch.max() >= space.start + space.n
-        )
-        if batch.shape[1:] != self.obs_shape or out_of_range:
-            raise InvalidObservationError(
-                f"observation of shape {np.shape(obs)} is not in {self.observation_space}; "
-                f"predict takes one observation of shape {self.obs_shape} or a batch of them"
-            )
+        batch, single = observation_batch(obs, self.observation_space)
         actions = self._q_values(batch).argmax(dim=1).cpu().numpy()
         if not deterministic:
             explore = self.rng.random(len(actions)) < self.cfg.epsilon_end
