@@ -176,3 +176,15 @@ def test_pretrain_must_be_a_fitting_bc_run(bc_run: rlkit.api.Run, in_tmp: Path) 
     assert out.returncode == 2 and "is a run of agent 'dqn'" in out.stderr
     out = run_cli(f"resume={bc_run.dir}", cwd=in_tmp)
     assert out.returncode == 2 and "start a new run" in out.stderr
+
+
+def test_default_network_is_the_departments_pong_bot() -> None:
+    """3 -> 256 -> 64 -> 3 with ReLUs: 17,667 parameters, as the department's bot has."""
+    from gymnasium import spaces
+
+    from rlkit.agents.bc import BC
+    from rlkit.config import BCConfig
+
+    classic = spaces.Box(0.0, 1.0, (3,), np.float32)
+    agent = BC(BCConfig(), classic, spaces.Discrete(3))
+    assert sum(p.numel() for p in agent.policy.parameters()) == 17_667
