@@ -16,20 +16,34 @@ from torch.nn import functional as F
 from rlkit.errors import ConfigError
 
 
-def _check_positive(name: str, values: Sequence[int], layers: Sequence[int]) -> None:
-    """Raise a one-line ``ConfigError`` unless there is a layer and every size is positive."""
-    if len(layers) == 0:
-        raise ConfigError(f"{name} need at least one layer, got {list(layers)}")
+def _check_positive(name: str, values: Sequence[int], layers: Sequence[int] | None = None) -> None:
+    """Raise a one-line ``ConfigError`` unless every size is positive (and ``layers`` non-empty)."""
+    if layers is not None and len(layers) == 0:
+        raise ConfigError(f"{name}: at least one layer is needed, got {list(layers)}")
     if any(int(v) < 1 for v in values):
         raise ConfigError(f"{name} must be positive sizes, got {list(values)}")
+
+
+def r2_score(reconstruction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """R² = 1 − Σ(x − x̂)² / Σ(x − x̄)², the course's score for an autoencoder.
+
+    x̄ is each input feature's mean over the batch, and the sums run over every value, so features
+    weigh by their variance, as scikit-learn's ``r2_score(..., multioutput="variance_weighted")``
+    and no constant pixel (the digits' blank border) divides by zero. Unlike scikit-learn, errors
+    on a constant feature still count against the score.
+    """
+    target = target.flatten(1)
+    residual = (target - reconstruction.flatten(1)).pow(2).sum()
+    total = (target - target.mean(0)).pow(2).sum()
+    return 1 - residual / total
 
 
 class Autoencoder(nn.Module):
     """The course's dense autoencoder: ``3072 -> 512 -> 256 -> 64`` and the mirror image back.
 
     Lecture "Autoencoders" (Neural networks): ELU after each hidden layer and Tanh on the code
-    (keeping the code bounded, so a 2-D PCA of the codes is not dominated by a few large values),
-    a mirrored decoder with ELU, and an MSE loss with R² as the score. The default sizes are the
+    (a bounded code in [-1, 1], which the course then projects to 2-D by PCA), a mirrored decoder
+    with ELU, and an MSE loss with R² (``r2_score``) as the score. The default sizes are the
     course's (32x32x3 images); a test passes ``in_features=64`` for the 8x8 digits.
     """
 
@@ -45,7 +59,7 @@ class Autoencoder(nn.Module):
             ConfigError: a size that is not a positive integer.
         """
         super().__init__()
-        _check_positive("Autoencoder sizes", [in_features, *hidden_sizes, code_size], [code_size])
+        _check_positive("Autoencoder sizes", [in_features, *hidden_sizes, code_size])
         widths = [in_features, *hidden_sizes, code_size]
         encoder: list[nn.Module] = []
         for a, b in itertools.pairwise(widths):
@@ -281,7 +295,7 @@ class VAE(nn.Module):
             ConfigError: a size that is not a positive integer.
         """
         super().__init__()
-        _check_positive("VAE sizes", [in_features, *hidden_sizes, latent_size], [latent_size])
+        _check_positive("VAE sizes", [in_features, *hidden_sizes, latent_size])
         widths = [in_features, *hidden_sizes]
         layers: list[nn.Module] = []
         for a, b in itertools.pairwise(widths):
