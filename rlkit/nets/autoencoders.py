@@ -265,8 +265,10 @@ class StackedAutoencoder(nn.Module):
             with torch.no_grad():
                 before = layer_loss(inputs).item()
             for _ in range(epochs):
-                order = torch.randperm(len(inputs), generator=generator)
-                for batch in inputs[order].split(batch_size):
+                # Drawn where the generator lives, used where the data lives.
+                device = generator.device if generator is not None else None
+                order = torch.randperm(len(inputs), generator=generator, device=device)
+                for batch in inputs[order.to(inputs.device)].split(batch_size):
                     optimiser.zero_grad()
                     layer_loss(batch).backward()
                     optimiser.step()

@@ -86,10 +86,11 @@ class DCGANGenerator(nn.Module):
         return self.net(z.view(len(z), -1, 1, 1))
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``n`` images from z ~ N(0, I)."""
+        """``n`` images from z ~ N(0, I); z is drawn on ``generator``'s device, then moved."""
         device = next(self.parameters()).device
-        z = torch.randn(n, self.latent_size, generator=generator, device=device)
-        return self(z)
+        z_device = generator.device if generator is not None else device
+        z = torch.randn(n, self.latent_size, generator=generator, device=z_device)
+        return self(z.to(device))
 
 
 class DCGANDiscriminator(nn.Module):

@@ -17,6 +17,11 @@ from torch.nn import functional as F
 from rlkit.errors import ConfigError
 
 
+def _device(generator: torch.Generator | None) -> torch.device:
+    """Where a generator draws (the CPU's default one when there is none)."""
+    return generator.device if generator is not None else torch.device("cpu")
+
+
 class RBM(nn.Module):
     """A restricted Boltzmann machine with binary visible and hidden units.
 
@@ -81,7 +86,7 @@ class RBM(nn.Module):
         Args:
             v: ``(B, n_visible)`` data in {0, 1}.
             lr: the learning rate α.
-            generator: the random generator for the Gibbs samples.
+            generator: the random generator for the Gibbs samples (on ``v``'s device).
 
         Returns:
             The batch's reconstruction MSE between v and P(v' | h), detached.
@@ -109,13 +114,15 @@ class RBM(nn.Module):
     ) -> list[float]:
         """CD-1 over shuffled mini-batches of ``data`` for ``epochs`` passes.
 
+        ``generator`` shuffles (on any device) and draws the Gibbs samples (on ``data``'s).
+
         Returns:
             The mean-field reconstruction error on ``data`` before training, then after each epoch.
         """
         errors = [self.reconstruction_error(data).item()]
         for _ in range(epochs):
-            order = torch.randperm(len(data), generator=generator)
-            for batch in data[order].split(batch_size):
+            order = torch.randperm(len(data), generator=generator, device=_device(generator))
+            for batch in data[order.to(data.device)].split(batch_size):
                 self.cd1_step(batch, lr, generator)
             errors.append(self.reconstruction_error(data).item())
         return errors
