@@ -178,10 +178,10 @@ class AlexNetSmall(nn.Module):
     Krizhevsky, Sutskever & Hinton (2012), "ImageNet classification with deep convolutional
     neural networks"; the course's "Neural networks" lecture (AlexNet: 8 layers, 61M parameters).
     Kept: the 5+3 layout, ReLU, local response normalisation after conv 1 and 2, overlapping 3x3
-    max-pools with stride 2 after conv 1, 2 and 5, dropout 0.5 before the first two linear layers.
+    max-pools with stride 2 after conv 1, 2 and 5, dropout (0.5) before the first two linear layers.
     Scaled down for small images: conv 1 is 5x5 stride 1 (not 11x11 stride 4), and the channels
     are ``width x (1, 2, 3, 3, 2)`` (AlexNet's 96-256-384-384-256 is about ``96 x (1, 2.7, 4, 4,
-    2.7)``).
+    2.7)``). The convs start from He initialisation (the paper used N(0, 0.01) and bias 1).
 
     Args:
         in_channels: image channels.
@@ -189,6 +189,8 @@ class AlexNetSmall(nn.Module):
         width: the first conv's channels; the rest scale with it.
         hidden: the width of the two hidden linear layers (4096 in AlexNet).
         input_size: the image side (or (height, width)); at least 15 (three 3/2 max-pools).
+        dropout: before each hidden linear layer (0.5 in the paper; 0 trains faster on a small
+            set).
     """
 
     def __init__(
@@ -255,7 +257,8 @@ class VGGSmall(nn.Module):
     Simonyan & Zisserman (2015), "Very deep convolutional networks for large-scale image
     recognition"; the course's "Neural networks" lecture (named CNNs). VGG-16 is
     ``stages=(64, 128, 256, 512, 512)`` with ``(2, 2, 3, 3, 3)`` convs and ``hidden=4096``; the
-    defaults here are three small stages, which take an 8x8 digit down to 1x1.
+    defaults here are three small stages, which take an 8x8 digit down to 1x1. The convs start
+    from He initialisation, as in torchvision's VGG.
 
     Args:
         in_channels: image channels.
@@ -264,6 +267,9 @@ class VGGSmall(nn.Module):
         convs_per_stage: the number of 3x3 convs in each stage (one int for all, or one each).
         hidden: the width of the two hidden linear layers.
         input_size: the image side (or (height, width)); at least ``2 ** len(stages)``.
+        dropout: after each hidden linear layer (0.5 in the paper).
+        batch_norm: batch norm after each conv, as torchvision's ``vgg*_bn`` (not in the paper;
+            it trains in far fewer epochs).
     """
 
     def __init__(
