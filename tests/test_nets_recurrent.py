@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 import torch
@@ -150,19 +151,24 @@ class _Classifier(nn.Module):
         return self.out(outputs[:, -1]).squeeze(-1)
 
 
-def _recall_first_bit(n: int, length: int, gen: torch.Generator) -> tuple[torch.Tensor, ...]:
+Task = Callable[[int, int, torch.Generator], tuple[torch.Tensor, torch.Tensor]]
+
+
+def _recall_first_bit(
+    n: int, length: int, gen: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Random bits; the label is the first bit, to be recalled after ``length - 1`` more steps."""
     bits = torch.randint(0, 2, (n, length, 1), generator=gen).float()
     return bits, bits[:, 0, 0]
 
 
-def _parity(n: int, length: int, gen: torch.Generator) -> tuple[torch.Tensor, ...]:
+def _parity(n: int, length: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """Random bits; the label is their XOR (needs every bit: no single input says anything)."""
     bits = torch.randint(0, 2, (n, length, 1), generator=gen).float()
     return bits, bits.sum(dim=(1, 2)) % 2
 
 
-def _train_classifier(rnn: nn.Module, hidden: int, task, length: int, steps: int) -> float:  # type: ignore[no-untyped-def]
+def _train_classifier(rnn: nn.Module, hidden: int, task: Task, length: int, steps: int) -> float:
     gen = torch.Generator().manual_seed(1)
     model = _Classifier(rnn, hidden)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
@@ -185,7 +191,7 @@ def _train_classifier(rnn: nn.Module, hidden: int, task, length: int, steps: int
         ("gru", lambda: GRU(1, 16)),
     ],
 )
-def test_cells_recall_the_first_bit(name: str, make) -> None:  # type: ignore[no-untyped-def]
+def test_cells_recall_the_first_bit(name: str, make: Callable[[], nn.Module]) -> None:
     """Chance is 50%; each cell must carry the first bit through 9 more random bits."""
     torch.manual_seed(0)
     acc = _train_classifier(make(), 16, _recall_first_bit, length=10, steps=150)
@@ -197,7 +203,7 @@ def test_cells_recall_the_first_bit(name: str, make) -> None:  # type: ignore[no
     ("name", "make"),
     [("elman", lambda: ElmanRNN(1, 32)), ("gru", lambda: GRU(1, 32))],
 )
-def test_elman_and_gru_learn_parity(name: str, make) -> None:  # type: ignore[no-untyped-def]
+def test_elman_and_gru_learn_parity(name: str, make: Callable[[], nn.Module]) -> None:
     """XOR of 4 bits: chance is 50%, and a linear read-out of the inputs gets no more."""
     torch.manual_seed(0)
     acc = _train_classifier(make(), 32, _parity, length=4, steps=600)
@@ -250,7 +256,7 @@ def test_sequence_regressor_predicts_the_next_sine_value() -> None:
         lambda: SequenceRegressor(dropout=1.0),
     ],
 )
-def test_bad_sizes_raise_config_error(make) -> None:  # type: ignore[no-untyped-def]
+def test_bad_sizes_raise_config_error(make: Callable[[], object]) -> None:
     with pytest.raises(ConfigError):
         make()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import pytest
 import torch
@@ -176,7 +177,7 @@ def test_transformer_learns_to_reverse_sequences() -> None:
         lambda: Transformer(10, 10, d_ff=0),
     ],
 )
-def test_bad_shapes_raise_config_error(make) -> None:  # type: ignore[no-untyped-def]
+def test_bad_shapes_raise_config_error(make: Callable[[], object]) -> None:
     with pytest.raises(ConfigError):
         make()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 
 import pytest
 import torch
@@ -183,7 +184,7 @@ def test_words_of_a_topic_are_neighbours(kind: str) -> None:
         lambda: cbow_examples([[0, 1]], window=0),
     ],
 )
-def test_bad_arguments_raise_config_error(make) -> None:  # type: ignore[no-untyped-def]
+def test_bad_arguments_raise_config_error(make: Callable[[], object]) -> None:
     with pytest.raises(ConfigError):
         make()
 

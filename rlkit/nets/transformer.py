@@ -329,7 +329,7 @@ ZOO_EXAMPLES: dict[str, Callable[[], tuple[nn.Module, tuple[torch.Tensor, ...]]]
         DecoderBlock(16, 4, 32), torch.randn(2, 5, 16), torch.randn(2, 7, 16)
     ),
     "Transformer": lambda: _example(
-        Transformer(11, 12, d_model=16, n_heads=2, n_layers=1, d_ff=32),
+        Transformer(11, 12, d_model=16, n_heads=2, n_layers=1, d_ff=32, dropout=0.0),
         torch.randint(0, 11, (2, 7)),
         torch.randint(0, 12, (2, 5)),
     ),
