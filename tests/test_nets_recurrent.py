@@ -88,6 +88,24 @@ def test_lstm_cell_is_the_formula() -> None:
     torch.testing.assert_close(got_c, c_next)
 
 
+def test_peephole_lstm_is_the_formula() -> None:
+    """Gers & Schmidhuber's peepholes: i and f see c_{t−1}, o sees c_t (element-wise weights)."""
+    torch.manual_seed(0)
+    cell = LSTMCell(IN, HID, peephole=True)
+    assert cell.peephole is not None
+    with torch.no_grad():
+        cell.peephole.normal_()
+    p_i, p_f, p_o = cell.peephole
+    x, h, c = torch.randn(B, IN), torch.randn(B, HID), torch.randn(B, HID)
+    pre = x @ cell.W.weight.T + cell.W.bias + h @ cell.U.weight.T
+    i, f, g, o = (pre[:, k * HID : (k + 1) * HID] for k in range(4))
+    c_next = torch.sigmoid(f + p_f * c) * c + torch.sigmoid(i + p_i * c) * torch.tanh(g)
+    h_next = torch.sigmoid(o + p_o * c_next) * torch.tanh(c_next)
+    got_h, got_c = cell(x, (h, c))
+    torch.testing.assert_close(got_h, h_next)
+    torch.testing.assert_close(got_c, c_next)
+
+
 def test_gru_reset_after_equals_nn_gru_with_the_update_gate_negated() -> None:
     """nn.GRU: h = (1 − z')∘n + z'∘h_prev. Ours: h = (1 − z)∘h_prev + z∘h̃. So z = 1 − z'.
 
@@ -188,6 +206,7 @@ def _train_classifier(rnn: nn.Module, hidden: int, task: Task, length: int, step
     [
         ("elman", lambda: ElmanRNN(1, 16)),
         ("lstm", lambda: LSTM(1, 16)),
+        ("lstm-peephole", lambda: LSTM(1, 16, peephole=True)),
         ("gru", lambda: GRU(1, 16)),
     ],
 )

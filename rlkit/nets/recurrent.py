@@ -82,9 +82,14 @@ class LSTMCell(nn.Module):
 
     The four ``W_*`` are stacked in one ``nn.Linear`` (rows in PyTorch's order i, f, g, o), and so
     are the four ``U_*``: one matrix product per step instead of four, same maths.
+
+    With ``peephole=True`` the gates also look at the cell (Gers & Schmidhuber 2000, "Recurrent
+    Nets that Time and Count"): ``i_t`` and ``f_t`` add ``p_i ∘ c_{t−1}`` and ``p_f ∘ c_{t−1}``,
+    ``o_t`` adds ``p_o ∘ c_t``, with diagonal (element-wise) peephole weights ``p``. ``nn.LSTM``
+    has no peepholes.
     """
 
-    def __init__(self, input_size: int, hidden_size: int) -> None:
+    def __init__(self, input_size: int, hidden_size: int, peephole: bool = False) -> None:
         """Build the stacked input (``W``, with the biases) and recurrent (``U``) weights.
 
         Raises:
@@ -95,6 +100,8 @@ class LSTMCell(nn.Module):
         self.hidden_size = hidden_size
         self.W = nn.Linear(input_size, 4 * hidden_size)
         self.U = nn.Linear(hidden_size, 4 * hidden_size, bias=False)
+        # rows p_i, p_f, p_o; zeros make a peephole LSTM start as the plain one
+        self.peephole = nn.Parameter(torch.zeros(3, hidden_size)) if peephole else None
 
     def forward(
         self, x_t: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]
@@ -102,9 +109,14 @@ class LSTMCell(nn.Module):
         """``x_t (B, input_size)`` and ``(h, c)`` (each ``(B, hidden)``) to the next ``(h, c)``."""
         h_prev, c_prev = state
         i, f, g, o = (self.W(x_t) + self.U(h_prev)).chunk(4, dim=-1)
-        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        if self.peephole is not None:
+            i = i + self.peephole[0] * c_prev
+            f = f + self.peephole[1] * c_prev
+        i, f, g = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g)
         c = f * c_prev + i * g  # the forget gate keeps old memory, the input gate writes new
-        h = o * torch.tanh(c)
+        if self.peephole is not None:
+            o = o + self.peephole[2] * c  # the output gate peeks at the new cell
+        h = torch.sigmoid(o) * torch.tanh(c)
         return h, c
 
 
@@ -200,10 +212,10 @@ class ElmanRNN(_Unrolled):
 class LSTM(_Unrolled):
     """An LSTM layer: :class:`LSTMCell` unrolled over time (Hochreiter & Schmidhuber 1997)."""
 
-    def __init__(self, input_size: int, hidden_size: int) -> None:
+    def __init__(self, input_size: int, hidden_size: int, peephole: bool = False) -> None:
         """See :class:`LSTMCell` for the arguments."""
         super().__init__()
-        self.cell = LSTMCell(input_size, hidden_size)
+        self.cell = LSTMCell(input_size, hidden_size, peephole)
 
     def forward(
         self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None
