@@ -28,6 +28,7 @@ EPSILON_SCHEDULES = ("linear", "exponential")
 TARGET_UPDATES = ("hard", "polyak")
 DQN_LOSSES = ("mse", "huber")
 NOISES = ("gaussian", "ornstein_uhlenbeck")
+ENCODERS = ("auto", "nature_cnn", "resnet", "mlp")
 
 
 def _check(ok: bool, message: str) -> None:
@@ -144,6 +145,10 @@ class DQNConfig(AgentConfig):
     """``torch.compile`` the update (eager stays the reference; a test checks they agree)."""
     save_buffer: bool = True
     """Keep the replay buffer in checkpoints (needed for an exact resume; large for images)."""
+    encoder: str = "auto"
+    """How q reads observations: ``auto`` (a CNN for image frames, one-hot for Discrete states,
+    else a flatten), ``nature_cnn`` (Mnih et al. 2015), ``resnet`` (IMPALA's small ResNet) or
+    ``mlp`` (flatten anything; allowed on images, with a warning)."""
     pretrain: str | None = None
     """A behaviour-cloning run directory (``agent=bc``) to start q and q' from: its network, of
     the same observation type and ``hidden_sizes``, becomes q, so DQN begins with the cloned
@@ -164,6 +169,7 @@ class DQNConfig(AgentConfig):
         _check_choice("agent.target_update", self.target_update, TARGET_UPDATES)
         _check(0.0 < self.tau <= 1.0, f"agent.tau={self.tau} is out of range (0, 1]")
         _check_choice("agent.loss", self.loss, DQN_LOSSES)
+        _check_choice("agent.encoder", self.encoder, ENCODERS)
         _check(
             self.max_grad_norm is None or self.max_grad_norm > 0,
             f"agent.max_grad_norm={self.max_grad_norm} must be > 0 (or null)",
@@ -253,11 +259,18 @@ class EnvConfig:
     """The Gymnasium id, e.g. ``rlkit/CliffWalk-v0`` or ``Pendulum-v1``."""
     max_episode_steps: int | None = None
     """Override the time limit set at registration (``None`` keeps it)."""
+    frame_stack: int | None = None
+    """Stack the last this many observations on a new first axis (Gymnasium's
+    ``FrameStackObservation``, the first frame repeated at a reset), so one frame's motion shows."""
 
     def __post_init__(self) -> None:
         _check(
             self.max_episode_steps is None or self.max_episode_steps > 0,
             f"env.max_episode_steps={self.max_episode_steps} must be > 0 (or null)",
+        )
+        _check(
+            self.frame_stack is None or self.frame_stack >= 1,
+            f"env.frame_stack={self.frame_stack} must be >= 1 (or null)",
         )
 
     def make_kwargs(self) -> dict[str, Any]:
@@ -312,6 +325,36 @@ class PongEnvConfig(EnvConfig):
             if key not in base and getattr(self, key) is not None:
                 kwargs[key] = getattr(self, key)
         return kwargs
+
+
+@dataclass
+class AtariEnvConfig(EnvConfig):
+    """An Atari game from ale-py (which ships the ROMs) with the DQN paper's preprocessing
+    (Gymnasium's ``AtariPreprocessing``): no-op resets, frame skipping with a max over the last two
+    frames, 84x84 grayscale, a life loss as the end of an episode, rewards clipped to their sign,
+    and (``frame_stack``) the last 4 frames stacked."""
+
+    noop_max: int = 30
+    """Up to this many no-op actions after a reset, so starts differ."""
+    frame_skip: int = 4
+    """Emulator frames per env step, the action repeated; the observation is the max of the last
+    two frames (sprites flicker)."""
+    screen_size: int = 84
+    """Side of the square grayscale frame."""
+    terminal_on_life_loss: bool = True
+    """Episodic life: losing a life ends the training episode (evaluation is the same env)."""
+    clip_rewards: bool = True
+    """Rewards clipped to -1, 0, +1 (the DQN paper's), so one step size fits every game."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for key in ("frame_skip", "screen_size"):
+            _check(getattr(self, key) >= 1, f"env.{key}={getattr(self, key)} must be >= 1")
+        _check(self.noop_max >= 0, f"env.noop_max={self.noop_max} must be >= 0")
+
+    def make_kwargs(self) -> dict[str, Any]:
+        """ALE's own frame skip is off: ``AtariPreprocessing`` does the skipping."""
+        return {**super().make_kwargs(), "frameskip": 1}
 
 
 @dataclass
@@ -410,7 +453,11 @@ AGENT_CONFIGS: dict[str, type[AgentConfig]] = {
 }
 """Agent name -> its config schema (``conf/agent/<name>.yaml`` uses ``<name>_schema``)."""
 
-ENV_CONFIGS: dict[str, type[EnvConfig]] = {"env": EnvConfig, "pong": PongEnvConfig}
+ENV_CONFIGS: dict[str, type[EnvConfig]] = {
+    "env": EnvConfig,
+    "pong": PongEnvConfig,
+    "atari": AtariEnvConfig,
+}
 """Schema name (without ``_schema``) -> env config schema."""
 
 

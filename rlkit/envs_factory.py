@@ -10,20 +10,47 @@ from gymnasium import spaces
 from omegaconf import OmegaConf
 
 from rlkit.agents import AGENTS
-from rlkit.config import CONF_DIR, ENV_CONFIGS, EnvConfig, group_choices
+from rlkit.config import CONF_DIR, ENV_CONFIGS, AtariEnvConfig, EnvConfig, group_choices
 from rlkit.errors import ConfigError, IncompatibleError, InvalidActionError
-from rlkit.vector import FastSyncVectorEnv
+from rlkit.vector import FastSyncVectorEnv, FrameStackVectorEnv
 
 
 def make_env(cfg: EnvConfig, render_mode: str | None = None) -> gym.Env:
-    """One env, with the time limit of its registration (or ``cfg.max_episode_steps``)."""
+    """One env, with the time limit of its registration (or ``cfg.max_episode_steps``), Atari's
+    preprocessing for an Atari config, and ``cfg.frame_stack`` frames stacked."""
+    if cfg.id.startswith("ALE/"):
+        _register_atari(cfg.id)
     try:
         env = gym.make(cfg.id, render_mode=render_mode, **cfg.make_kwargs())
+        if isinstance(cfg, AtariEnvConfig):
+            env = gym.wrappers.AtariPreprocessing(
+                env,
+                noop_max=cfg.noop_max,
+                frame_skip=cfg.frame_skip,
+                screen_size=cfg.screen_size,
+                terminal_on_life_loss=cfg.terminal_on_life_loss,
+            )
+            if cfg.clip_rewards:
+                env = gym.wrappers.TransformReward(env, np.sign)
     except (gym.error.Error, ImportError) as e:
         raise ConfigError(f"env.id={cfg.id!r} cannot be made: {str(e).splitlines()[0]}") from e
+    if cfg.frame_stack is not None:
+        env = gym.wrappers.FrameStackObservation(env, cfg.frame_stack)
     if isinstance(env.action_space, spaces.Box):
         env = CheckedBoxActions(env)
     return env
+
+
+def _register_atari(env_id: str) -> None:
+    try:
+        import ale_py
+    except ImportError as e:
+        raise ConfigError(
+            f"env.id={env_id} needs ale-py (which ships the Atari ROMs): pip install ale-py"
+        ) from e
+    # The emulator greets on stderr; a one-line error must stay one line.
+    ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)
+    gym.register_envs(ale_py)
 
 
 def make_vec_env(cfg: EnvConfig, num_envs: int, vector_mode: str = "fast") -> gym.vector.VectorEnv:
@@ -46,13 +73,14 @@ def make_vec_env(cfg: EnvConfig, num_envs: int, vector_mode: str = "fast") -> gy
     ):
         # rlkit's env ships its own batched version (pong: N games in one numpy call). Gymnasium's
         # own vector entry points (CartPole's) take no autoreset mode, so they are left alone.
-        return gym.make_vec(
+        envs = gym.make_vec(
             cfg.id,
             num_envs=num_envs,
             vectorization_mode="vector_entry_point",
             autoreset_mode=mode,
             **cfg.make_kwargs(),
         )
+        return envs if cfg.frame_stack is None else FrameStackVectorEnv(envs, cfg.frame_stack)
     env_fns = [lambda: make_env(cfg) for _ in range(num_envs)]
     if vector_mode == "fast":
         return FastSyncVectorEnv(env_fns)

@@ -104,3 +104,62 @@ class FastSyncVectorEnv(gym.vector.VectorEnv):
         """Close the sub-envs."""
         for env in self.envs:
             env.close()
+
+
+class FrameStackVectorEnv(gym.vector.VectorWrapper):
+    """The last ``k`` observations of every env of a ``SAME_STEP`` vector env, stacked on a new
+    first axis: for a batched env what Gymnasium's ``FrameStackObservation`` is for one env (with
+    its default padding, the first frame repeated at a reset), so both give the same observations.
+    ``info["final_obs"]`` holds the stacks that ended an episode.
+    """
+
+    def __init__(self, env: gym.vector.VectorEnv, k: int) -> None:
+        """Stack ``k`` frames of ``env``'s observations."""
+        super().__init__(env)
+        if env.metadata.get("autoreset_mode") != gym.vector.AutoresetMode.SAME_STEP:
+            raise ValueError("FrameStackVectorEnv needs a SAME_STEP vector env")
+        single = env.single_observation_space
+        self.k = k
+        self.single_observation_space = spaces.Box(
+            np.repeat(single.low[None], k, axis=0),
+            np.repeat(single.high[None], k, axis=0),
+            dtype=single.dtype,
+        )
+        self.observation_space = batch_space(self.single_observation_space, env.num_envs)
+        self._frames = np.zeros((env.num_envs, k, *single.shape), single.dtype)
+
+    def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
+        """Reset every env; each stack is its first frame ``k`` times."""
+        obs, info = self.env.reset(**kwargs)
+        self._frames[:] = obs[:, None]
+        return self._frames.copy(), info
+
+    def step(
+        self, actions: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Step every env and push its new frame onto its stack."""
+        obs, rewards, terminated, truncated, info = self.env.step(actions)
+        frames = self._frames
+        frames[:, :-1] = frames[:, 1:]
+        frames[:, -1] = obs
+        ended = np.flatnonzero(terminated | truncated)
+        if len(ended):
+            final_obs = np.full(self.num_envs, None, dtype=object)
+            for i in ended:
+                # The ended episode's last stack ends in its true last frame; the new episode's
+                # stack is its first frame repeated.
+                final = frames[i].copy()
+                final[-1] = info["final_obs"][i]
+                final_obs[i] = final
+                frames[i] = obs[i]
+            info = {**info, "final_obs": final_obs}
+        return frames.copy(), rewards, terminated, truncated, info
+
+    def get_state(self) -> dict[str, Any]:
+        """The wrapped env's state and the stacks (for an exact resume)."""
+        return {"env": self.env.get_state(), "frames": self._frames.copy()}  # type: ignore[attr-defined]
+
+    def set_state(self, saved: dict[str, Any]) -> None:
+        """Restore :meth:`get_state`'s result."""
+        self.env.set_state(saved["env"])  # type: ignore[attr-defined]
+        np.copyto(self._frames, saved["frames"])

@@ -17,17 +17,21 @@ COMPATIBLE = {
     ("dqn", "cliff"),
     ("dqn", "cartpole"),
     ("dqn", "pong"),
+    ("dqn", "pong_pixels"),
+    ("dqn", "atari"),
     ("bc", "cliff"),
     ("bc", "cartpole"),
     ("bc", "pong"),
+    ("bc", "pong_pixels"),
+    ("bc", "atari"),
     ("ddpg", "pendulum"),
     ("ddpg", "mountaincar"),
     ("ddpg", "lunarlander"),
 }
 USABLE = {
     "qlearning": "cliff",
-    "dqn": "cartpole, cliff, pong",
-    "bc": "cartpole, cliff, pong",
+    "dqn": "atari, cartpole, cliff, pong, pong_pixels",
+    "bc": "atari, cartpole, cliff, pong, pong_pixels",
     "ddpg": "lunarlander, mountaincar, pendulum",
 }
 ALL_PAIRS = [(agent, env) for agent in group_choices("agent") for env in group_choices("env")]
@@ -74,8 +78,8 @@ def test_env_yaml_files_load_without_hydra() -> None:
 
 def test_envs_for_each_agent() -> None:
     assert envs_for_agent("qlearning") == ["cliff"]
-    assert envs_for_agent("dqn") == ["cartpole", "cliff", "pong"]
-    assert envs_for_agent("bc") == ["cartpole", "cliff", "pong"]
+    assert envs_for_agent("dqn") == ["atari", "cartpole", "cliff", "pong", "pong_pixels"]
+    assert envs_for_agent("bc") == ["atari", "cartpole", "cliff", "pong", "pong_pixels"]
     assert envs_for_agent("ddpg") == ["lunarlander", "mountaincar", "pendulum"]
 
 
@@ -130,7 +134,8 @@ def test_overrides_reach_the_dataclasses() -> None:
         ("agent=foo", "unknown agent 'foo'; valid choices: bc, ddpg, dqn, qlearning"),
         (
             "env=bar",
-            "unknown env 'bar'; valid choices: cartpole, cliff, lunarlander, mountaincar, pendulum",
+            "unknown env 'bar'; valid choices: atari, cartpole, cliff, lunarlander, mountaincar, "
+            "pendulum, pong, pong_pixels",
         ),
         ("agent.alpah=0.1", "unknown key 'agent.alpah'; valid keys of agent (QLearningConfig)"),
         ("+agent.alpah=0.1", "unknown key 'agent.alpah'"),

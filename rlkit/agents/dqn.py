@@ -60,7 +60,7 @@ class DQN:
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
 
-        encoder, in_features = observation_encoder(observation_space)
+        encoder, in_features = observation_encoder(observation_space, cfg.encoder)
         self.q_net = QNetwork(
             encoder, in_features, self.n_actions, cfg.hidden_sizes, cfg.dueling
         ).to(self.device)

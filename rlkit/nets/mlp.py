@@ -6,7 +6,6 @@ import itertools
 from collections.abc import Sequence
 
 import torch
-from gymnasium import spaces
 from torch import nn
 
 
@@ -33,19 +32,6 @@ class FloatFlatten(nn.Module):
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """``(B, *shape)`` to ``(B, prod(shape))`` float32."""
         return obs.flatten(1).float()
-
-
-def observation_encoder(space: spaces.Space) -> tuple[nn.Module, int]:
-    """The module that turns a batch of observations of ``space`` into features, and their width.
-
-    Raises:
-        TypeError: a space the MLP agents cannot read (images come with the CNN encoders).
-    """
-    if isinstance(space, spaces.Discrete):
-        return OneHot(int(space.n)), int(space.n)
-    if isinstance(space, spaces.Box):
-        return FloatFlatten(), int(torch.tensor(space.shape).prod().item())
-    raise TypeError(f"no observation encoder for {type(space).__name__} observations")
 
 
 class MLP(nn.Module):
