@@ -186,3 +186,15 @@ def observation_encoder(space: spaces.Space, name: str = "auto") -> tuple[nn.Mod
             stacklevel=2,
         )
     return FloatFlatten(), int(torch.tensor(space.shape).prod().item())
+
+
+def _nature_cnn_example() -> tuple[nn.Module, tuple[torch.Tensor, ...]]:
+    return NatureCNN((4, 84, 84)), (torch.randint(0, 256, (2, 4, 84, 84), dtype=torch.uint8),)
+
+
+def _resnet_encoder_example() -> tuple[nn.Module, tuple[torch.Tensor, ...]]:
+    return ResNetEncoder((4, 64, 64)), (torch.rand(2, 4, 64, 64),)
+
+
+ZOO_EXAMPLES = {"NatureCNN": _nature_cnn_example, "ResNetEncoder": _resnet_encoder_example}
+"""Small instances and inputs for the zoo-wide test (tests/test_nets_zoo.py)."""
