@@ -73,3 +73,10 @@ def test_zoo_model_runs_learns_and_round_trips(name: str) -> None:
         for ours, theirs in zip(_tensors(ours_out), _tensors(theirs_out), strict=True):
             if ours.is_floating_point():
                 torch.testing.assert_close(ours, theirs)
+
+
+def test_every_public_name_resolves() -> None:
+    for name in rlkit.nets.__all__:
+        assert getattr(rlkit.nets, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchNet'"):
+        rlkit.nets.NoSuchNet  # noqa: B018
