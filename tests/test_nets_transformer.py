@@ -127,7 +127,7 @@ def _as_ints(seqs: torch.Tensor) -> torch.Tensor:
     return (seqs * powers).sum(-1)
 
 
-def _reversal_accuracy(steps: int, seed: int = 0, lr: float = 2e-3) -> tuple[float, float, float]:
+def _reversal_accuracy(steps: int, seed: int = 0, lr: float = 3e-3) -> tuple[float, float, float]:
     """Train on random sequences with teacher forcing; greedy-decode 500 held-out sequences."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -137,6 +137,13 @@ def _reversal_accuracy(steps: int, seed: int = 0, lr: float = 2e-3) -> tuple[flo
         N_DIGITS, N_DIGITS + 1, d_model=32, n_heads=4, n_layers=2, d_ff=64, dropout=0.0
     )
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    # warm-up then cosine decay: a post-norm transformer is shaky at a full learning rate early,
+    # and a constant rate left the final accuracy noisy (0.96-0.99 over seeds, measured)
+    warmup = steps // 10
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        opt,
+        lambda step: min((step + 1) / warmup, 0.5 * (1 + math.cos(math.pi * step / steps))),
+    )
     start = time.perf_counter()
     for _ in range(steps):
         src = torch.randint(0, N_DIGITS, (64, LENGTH), generator=gen)
@@ -148,6 +155,7 @@ def _reversal_accuracy(steps: int, seed: int = 0, lr: float = 2e-3) -> tuple[flo
         opt.zero_grad()
         loss.backward()
         opt.step()
+        schedule.step()
     seconds = time.perf_counter() - start
     model.eval()
     pred = model.greedy_decode(test_src, BOS, LENGTH)
@@ -157,11 +165,19 @@ def _reversal_accuracy(steps: int, seed: int = 0, lr: float = 2e-3) -> tuple[flo
 
 
 def test_transformer_learns_to_reverse_sequences() -> None:
-    token_acc, seq_acc, seconds = _reversal_accuracy(steps=400)
+    token_acc, seq_acc, seconds = _reversal_accuracy(steps=600)
     print(
         f"reversal: token accuracy {token_acc:.3f}, whole sequences {seq_acc:.3f} ({seconds:.0f} s)"
     )
     assert token_acc >= 0.95  # chance is 1/8
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_transformer_reversal_other_seeds(seed: int) -> None:
+    token_acc, seq_acc, _ = _reversal_accuracy(steps=600, seed=seed)
+    print(f"reversal, seed {seed}: token accuracy {token_acc:.3f}, whole sequences {seq_acc:.3f}")
+    assert token_acc >= 0.95
 
 
 @pytest.mark.parametrize(
