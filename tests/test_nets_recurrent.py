@@ -195,6 +195,7 @@ def _train_classifier(rnn: nn.Module, hidden: int, task: Task, length: int, step
         loss = nn.functional.binary_cross_entropy_with_logits(model(x), y)
         opt.zero_grad()
         loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # the course's remedy for exploding BPTT
         opt.step()
     x, y = task(1000, length, gen)
     with torch.no_grad():
@@ -213,8 +214,18 @@ def _train_classifier(rnn: nn.Module, hidden: int, task: Task, length: int, step
 def test_cells_recall_the_first_bit(name: str, make: Callable[[], nn.Module]) -> None:
     """Chance is 50%; each cell must carry the first bit through 9 more random bits."""
     torch.manual_seed(0)
-    acc = _train_classifier(make(), 16, _recall_first_bit, length=10, steps=150)
+    acc = _train_classifier(make(), 16, _recall_first_bit, length=10, steps=300)
     print(f"{name} first-bit recall over 10 steps: {acc:.3f}")
+    assert acc >= 0.95
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_elman_recall_other_seeds(seed: int) -> None:
+    """The plain RNN is the touchy one: at 150 steps 2 seeds of 6 were still at chance."""
+    torch.manual_seed(seed)
+    acc = _train_classifier(ElmanRNN(1, 16), 16, _recall_first_bit, length=10, steps=300)
+    print(f"elman first-bit recall, seed {seed}: {acc:.3f}")
     assert acc >= 0.95
 
 
