@@ -174,22 +174,18 @@ class GRUCell(nn.Module):
 _State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # h, or an LSTM's (h, c)
 
 
-class _Unrolled(nn.Module):
-    """Run a cell over the time axis (shared by the three layers below)."""
-
-    cell: nn.Module
-
-    def _unroll(self, x: torch.Tensor, state: _State) -> tuple[torch.Tensor, _State]:
-        if x.dim() != 3:
-            raise ValueError(f"expected (batch, time, features), got shape {tuple(x.shape)}")
-        outputs = []
-        for t in range(x.shape[1]):
-            state = self.cell(x[:, t], state)
-            outputs.append(state[0] if isinstance(state, tuple) else state)
-        return torch.stack(outputs, dim=1), state
+def _unroll(cell: nn.Module, x: torch.Tensor, state: _State) -> tuple[torch.Tensor, _State]:
+    """Run ``cell`` over the time axis of ``x (B, T, F)``: every ``h_t`` and the last state."""
+    if x.dim() != 3:
+        raise ValueError(f"expected (batch, time, features), got shape {tuple(x.shape)}")
+    outputs = []
+    for t in range(x.shape[1]):
+        state = cell(x[:, t], state)
+        outputs.append(state[0] if isinstance(state, tuple) else state)
+    return torch.stack(outputs, dim=1), state
 
 
-class ElmanRNN(_Unrolled):
+class ElmanRNN(nn.Module):
     """An Elman RNN layer: :class:`ElmanCell` unrolled over time (Elman 1990)."""
 
     def __init__(self, input_size: int, hidden_size: int, activation: str = "tanh") -> None:
@@ -206,10 +202,10 @@ class ElmanRNN(_Unrolled):
         """
         if h0 is None:
             h0 = x.new_zeros(x.shape[0], self.cell.hidden_size)
-        return self._unroll(x, h0)
+        return _unroll(self.cell, x, h0)
 
 
-class LSTM(_Unrolled):
+class LSTM(nn.Module):
     """An LSTM layer: :class:`LSTMCell` unrolled over time (Hochreiter & Schmidhuber 1997)."""
 
     def __init__(self, input_size: int, hidden_size: int, peephole: bool = False) -> None:
@@ -227,10 +223,10 @@ class LSTM(_Unrolled):
         if state is None:
             zeros = x.new_zeros(x.shape[0], self.cell.hidden_size)
             state = (zeros, zeros)
-        return self._unroll(x, state)
+        return _unroll(self.cell, x, state)
 
 
-class GRU(_Unrolled):
+class GRU(nn.Module):
     """A GRU layer: :class:`GRUCell` unrolled over time (Cho et al. 2014; course convention)."""
 
     def __init__(self, input_size: int, hidden_size: int, reset_after: bool = False) -> None:
@@ -247,7 +243,7 @@ class GRU(_Unrolled):
         """
         if h0 is None:
             h0 = x.new_zeros(x.shape[0], self.cell.hidden_size)
-        return self._unroll(x, h0)
+        return _unroll(self.cell, x, h0)
 
 
 class SequenceRegressor(nn.Module):
