@@ -12,5 +12,8 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device=cuda but no CUDA GPU is available; valid choices here: auto, cpu")
+        raise ConfigError(
+            "device=cuda but no CUDA GPU is available; use device=auto (it picks the CPU here) "
+            "or device=cpu"
+        )
     return torch.device(name)

@@ -140,3 +140,10 @@ def test_unknown_encoder_on_the_command_line(in_tmp: Path) -> None:
     assert "agent.encoder='vit' is not valid; choose one of: auto, nature_cnn, resnet, mlp" in (
         out.stderr
     )
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_a_gpu_is_one_line(in_tmp: Path) -> None:
+    out = run_cli("agent=dqn", "env=cartpole", "device=cuda", cwd=in_tmp)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert "no CUDA GPU is available; use device=auto (it picks the CPU here)" in out.stderr
