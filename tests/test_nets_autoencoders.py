@@ -36,13 +36,8 @@ def digits() -> tuple[torch.Tensor, torch.Tensor]:
     return x[perm[:1400]], x[perm[1400:]]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One thread: the budgets below were measured so, and the machine's cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny models run fastest on one thread (and the test machine's cores are shared).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def fit(

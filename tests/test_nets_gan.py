@@ -12,13 +12,8 @@ from rlkit.nets.gan import DCGANDiscriminator, DCGANGenerator, train_step
 pytest.importorskip("sklearn")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One thread: the budgets below were measured so, and the machine's cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny models run fastest on one thread (and the test machine's cores are shared).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

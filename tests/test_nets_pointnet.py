@@ -26,13 +26,8 @@ def small_pointnet(n_classes: int, feature_transform: bool) -> PointNet:
     )
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread (and the test machine's cores are shared)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Tiny models run fastest on one thread (and the test machine's cores are shared).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_default_widths_are_the_papers() -> None:

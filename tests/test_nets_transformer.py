@@ -23,14 +23,8 @@ from rlkit.nets.transformer import (
     sinusoidal_positional_encoding,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread (and the test machine's cores are shared)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Tiny models run fastest on one thread (and the test machine's cores are shared).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_attention_equals_torch_sdpa() -> None:

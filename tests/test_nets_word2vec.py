@@ -21,14 +21,8 @@ from rlkit.nets.word2vec import (
     skipgram_pairs,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread (and the test machine's cores are shared)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Tiny models run fastest on one thread (and the test machine's cores are shared).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_vocabulary_orders_by_count_and_encodes() -> None:
