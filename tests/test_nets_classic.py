@@ -12,6 +12,9 @@ from sklearn.model_selection import train_test_split
 from rlkit.errors import ConfigError
 from rlkit.nets.classic import ACTIVATIONS, ZOO_EXAMPLES, CourseMLP, Perceptron
 
+# Tiny models run fastest on one thread (and the test machine's cores are shared).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def digits_split() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """sklearn's 8x8 digits scaled to [0, 1]: a fixed stratified 75/25 split (1,347 / 450)."""
@@ -155,7 +158,6 @@ def test_perceptron_bad_config() -> None:
 def test_mlp_learns_digits() -> None:
     """64 -> 64 (ReLU) -> 10 with Adam, full-batch-ish mini-batches: >= 95% on the held-out 25%."""
     torch.manual_seed(0)
-    torch.set_num_threads(1)
     x_tr, y_tr, x_te, y_te = digits_split()
     mlp = CourseMLP(64, [64], 10, activation="relu")
     optimizer = torch.optim.Adam(mlp.parameters(), lr=3e-3)

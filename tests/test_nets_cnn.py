@@ -27,6 +27,9 @@ from rlkit.nets.cnn import (
     resnet18,
 )
 
+# Tiny models run fastest on one thread (and the test machine's cores are shared).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def n_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
@@ -211,7 +214,6 @@ def fit(
 
 def test_lenet5_learns_digits() -> None:
     torch.manual_seed(0)
-    torch.set_num_threads(1)
     x_tr, y_tr, x_te, y_te = digits_images()
     net = LeNet5(1, 10, input_size=32)
     optimizer = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
@@ -248,8 +250,13 @@ FAST_CNNS: dict[str, tuple[Callable[[], nn.Module], int, int, float]] = {
 def test_cnn_learns_digits_fast(name: str) -> None:
     """Each architecture, small and briefly trained, is far above chance (10%) on unseen digits."""
     torch.manual_seed(0)
-    torch.set_num_threads(1)
-    build, size, epochs, lr = FAST_CNNS[name]
+    assert digits_accuracy(name, *FAST_CNNS[name]) >= 0.9
+
+
+def digits_accuracy(
+    name: str, build: Callable[[], nn.Module], size: int, epochs: int, lr: float
+) -> float:
+    """Train ``build()`` with Adam on the digits (upsampled to ``size``); its test accuracy."""
     x_tr, y_tr, x_te, y_te = digits_images()
     if size != 8:
         x_tr, x_te = upsample(x_tr, size), upsample(x_te, size)
@@ -257,7 +264,7 @@ def test_cnn_learns_digits_fast(name: str) -> None:
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     accuracy, seconds = fit(net, x_tr, y_tr, x_te, y_te, epochs, optimizer)
     print(f"{name} digits ({epochs} epochs): test accuracy {accuracy:.4f} in {seconds:.1f} s")
-    assert accuracy >= 0.9
+    return accuracy
 
 
 # name -> (builder, input side, epochs, Adam lr): the papers' defaults (dropout 0.5, no batch norm
@@ -274,16 +281,7 @@ SLOW_CNNS: dict[str, tuple[Callable[[], nn.Module], int, int, float]] = {
 @pytest.mark.parametrize("name", sorted(SLOW_CNNS))
 def test_cnn_learns_digits_thoroughly(name: str) -> None:
     torch.manual_seed(0)
-    torch.set_num_threads(1)
-    build, size, epochs, lr = SLOW_CNNS[name]
-    x_tr, y_tr, x_te, y_te = digits_images()
-    if size != 8:
-        x_tr, x_te = upsample(x_tr, size), upsample(x_te, size)
-    net = build()
-    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
-    accuracy, seconds = fit(net, x_tr, y_tr, x_te, y_te, epochs, optimizer)
-    print(f"{name} digits ({epochs} epochs): test accuracy {accuracy:.4f} in {seconds:.1f} s")
-    assert accuracy >= 0.95
+    assert digits_accuracy(name, *SLOW_CNNS[name]) >= 0.95
 
 
 @pytest.mark.parametrize("name", sorted(ZOO_EXAMPLES))

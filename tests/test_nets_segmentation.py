@@ -11,6 +11,9 @@ from torch import nn
 from rlkit.errors import ConfigError
 from rlkit.nets.segmentation import ZOO_EXAMPLES, SegNet, UNet
 
+# Tiny models run fastest on one thread (and the test machine's cores are shared).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def make_shapes(n: int, size: int = 32, noise: float = 0.5, seed: int = 0):
     """``n`` images of 1-3 random squares (side 6-12) and disks (radius 3-6) on Gaussian noise.
@@ -79,7 +82,6 @@ def test_threshold_baseline_is_far_below_the_bar() -> None:
 
 def test_unet_segments_noisy_shapes() -> None:
     torch.manual_seed(0)
-    torch.set_num_threads(1)
     score, seconds = train_and_score(UNet(1, 2, depth=2, width=8, batch_norm=True), epochs=4)
     print(f"UNet(depth 2, width 8, batch norm): held-out Dice {score:.4f} in {seconds:.1f} s")
     assert score >= 0.9
@@ -87,7 +89,6 @@ def test_unet_segments_noisy_shapes() -> None:
 
 def test_segnet_segments_noisy_shapes() -> None:
     torch.manual_seed(0)
-    torch.set_num_threads(1)
     score, seconds = train_and_score(SegNet(1, 2, (16, 32), 2), epochs=4)
     print(f"SegNet((16, 32), 2 convs): held-out Dice {score:.4f} in {seconds:.1f} s")
     assert score >= 0.9
@@ -100,7 +101,6 @@ def test_segnet_segments_noisy_shapes() -> None:
 def test_plain_unet_segments_noisy_shapes() -> None:
     """The paper's U-Net has no batch norm; it starts slower (all background for a few epochs)."""
     torch.manual_seed(0)
-    torch.set_num_threads(1)
     score, seconds = train_and_score(UNet(1, 2, depth=3, width=16), epochs=12, n_train=512)
     print(f"UNet(depth 3, width 16, no batch norm): held-out Dice {score:.4f} in {seconds:.1f} s")
     assert score >= 0.93
@@ -109,7 +109,6 @@ def test_plain_unet_segments_noisy_shapes() -> None:
 @pytest.mark.slow
 def test_deeper_segnet_segments_noisy_shapes() -> None:
     torch.manual_seed(0)
-    torch.set_num_threads(1)
     score, seconds = train_and_score(SegNet(1, 2, (16, 32, 64), (2, 2, 3)), 10, n_train=512)
     print(f"SegNet((16, 32, 64), (2, 2, 3)): held-out Dice {score:.4f} in {seconds:.1f} s")
     assert score >= 0.93
