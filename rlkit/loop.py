@@ -32,6 +32,7 @@ SUMMARY_KEYS = (
     "eval_return_std",
     "wall_time_s",
     "env_steps_per_s",
+    "evaluations",
     "rlkit_version",
 )
 
@@ -206,6 +207,9 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
         cfg.total_steps, f"{cfg.agent.name} on {cfg.env.name}", console, enabled=cfg.progress
     )
     loop_started = time.perf_counter()
+    # Periodic evaluations with the training time spent before each (this process's only: a
+    # resumed run starts counting again). Kept out of metrics.csv, which must not depend on time.
+    evaluations: list[dict[str, Any]] = []
     s = state  # short name for the hot loop
     try:
         with bar:
@@ -252,6 +256,16 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
                         eval_return_mean=float(returns.mean()),
                         eval_return_std=float(returns.std()),
                     )
+                    evaluations.append(
+                        _evaluation_record(
+                            s.global_step, time.perf_counter() - loop_started, returns
+                        )
+                    )
+                    seconds = evaluations[-1]["train_time_s"]
+                    bar.print(
+                        f"eval at step {s.global_step:,} after {seconds:.0f} s of training: "
+                        f"return {returns.mean():.2f} ± {returns.std():.2f}"
+                    )
                     s.next_eval += cfg.eval_interval or math.inf
                 if s.global_step >= s.next_checkpoint:
                     s.next_checkpoint += cfg.checkpoint_interval or math.inf
@@ -284,7 +298,19 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
         train_time,
         eval_mean,
         eval_std,
+        evaluations,
     )
+
+
+def _evaluation_record(step: int, train_time: float, returns: np.ndarray) -> dict[str, Any]:
+    """One periodic evaluation for ``summary.json``: when, after how much training, and how well."""
+    return {
+        "step": int(step),
+        "train_time_s": round(train_time, 3),
+        "return_mean": float(returns.mean()),
+        "return_std": float(returns.std()),
+        "returns": [float(r) for r in returns],
+    }
 
 
 def _train_offline(cfg: Config, run_dir: Path, console: Console, started: float) -> dict[str, Any]:
@@ -335,8 +361,13 @@ def _finish(
     train_time: float,
     eval_mean: float | None,
     eval_std: float | None,
+    evaluations: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The agent's report, ``summary.json`` and the closing line."""
+    """The agent's report, ``summary.json`` and the closing line.
+
+    ``evaluations`` are the periodic ones (``eval_interval``), each with its step, the training
+    time before it and the episode returns; the final evaluation is ``eval_return_mean``/``std``.
+    """
     report_env = make_env(cfg.env)
     report = agent.write_report(run_dir, report_env)
     report_env.close()
@@ -351,6 +382,7 @@ def _finish(
         "eval_return_std": eval_std,
         "wall_time_s": round(time.perf_counter() - started, 3),
         "env_steps_per_s": round(steps_run / max(train_time, 1e-9), 1),
+        "evaluations": evaluations or [],
         "rlkit_version": rlkit.__version__,
     }
     assert tuple(summary) == SUMMARY_KEYS

@@ -129,3 +129,7 @@ class ProgressBar:
             speed=f"{speed:,.0f}",
             last_return="-" if last_return is None else f"{last_return:.2f}",
         )
+
+    def print(self, line: str) -> None:
+        """Print one line above the bar (or plainly when the bar is off)."""
+        self._progress.console.print(line, markup=False, highlight=False, soft_wrap=True)

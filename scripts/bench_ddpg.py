@@ -9,7 +9,10 @@
 Prints the tables and writes them into ``docs/benchmarks.md`` (its own section).
 
     python scripts/bench_ddpg.py [--speed-steps 12000] [--rounds 2] [--seeds 5] \
-        [--envs pendulum,mountaincar,lunarlander] [--skip-speed]
+        [--envs pendulum,mountaincar,lunarlander] [--skip-speed] [--device cuda] [--jobs 5]
+
+``--jobs`` runs that many seeds side by side (each its own process; on a GPU they share it), and
+``--device`` is given to the learning runs (the speed table is the CPU comparison).
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import machine, ratio_table, run_rlkit, write_section
+from benchlib import cpu_count, machine, ratio_table, run_rlkit, write_section
 
 TARGETS = {
     "pendulum": "mean ≥ -200 at 20k steps",
@@ -90,20 +94,47 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
     ]
 
 
-def learning(env: str, seeds: int, workdir: Path) -> list[str]:
+def learning(
+    env: str,
+    seeds: int,
+    workdir: Path,
+    device: str,
+    jobs: int,
+    logs: Path | None,
+    extra: list[str],
+) -> list[str]:
     """One env's preset over seeds: a table of its own, so envs can be measured one at a time."""
-    returns, steps, walls = [], 0, []
-    for seed in range(seeds):
-        summary, wall = run_rlkit(["agent=ddpg", f"env={env}", f"seed={seed}"], workdir)
-        returns.append(summary["eval_return_mean"])
-        walls.append(wall)
-        steps = summary["total_steps"]
+
+    if jobs > 1 and not any(x.startswith("torch_threads=") for x in extra):
+        # Side-by-side runs each using every core oversubscribe the CPU (OpenMP threads spin on
+        # each other: 2 runs of 2 threads on 2 cores ran 50x slower here); split the cores.
+        extra = [*extra, f"torch_threads={max(1, cpu_count() // jobs)}"]
+
+    def one(seed: int) -> tuple[dict, float]:
+        overrides = ["agent=ddpg", f"env={env}", f"seed={seed}", f"device={device}", *extra]
+        log = None if logs is None else logs / f"ddpg-{env}-seed{seed}.log"
+        result = run_rlkit(overrides, workdir, log)
+        print(f"{env} seed {seed}: {result[0]['eval_return_mean']:.1f} in {result[1]:.0f} s")
+        return result
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(one, range(seeds)))
+    returns = [summary["eval_return_mean"] for summary, _ in results]
+    walls = [wall for _, wall in results]
+    steps = results[0][0]["total_steps"]
     std = statistics.pstdev(returns)
+    where = f"{machine()}, device={device}" + (f", {jobs} seeds at a time" if jobs > 1 else "")
+    if extra:
+        where += ", with " + " ".join(extra)
+    if device.startswith("cuda"):
+        import torch
+
+        where += f" ({torch.cuda.get_device_name(0)})"
     return [
         f"### Learning: `python -m rlkit.train agent=ddpg env={env}` "
         f"(preset conf/agent_env/ddpg_{env}.yaml)",
         "",
-        f"Measured by `python scripts/bench_ddpg.py --skip-speed --envs {env}` on {machine()}.",
+        f"Measured by `python scripts/bench_ddpg.py --skip-speed --envs {env}` on {where}.",
         "",
         "| env | steps | per-seed eval return (10 episodes) | mean ± std | slowest run | target |",
         "|---|---:|---|---:|---:|---|",
@@ -121,6 +152,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--envs", default="pendulum,mountaincar,lunarlander")
     parser.add_argument("--skip-speed", action="store_true", help="only the learning tables")
+    parser.add_argument("--device", default="auto", help="device of the learning runs")
+    parser.add_argument("--jobs", type=int, default=1, help="seeds trained side by side")
+    parser.add_argument("--logs", type=Path, help="write each learning run's output here")
+    parser.add_argument("overrides", nargs="*", help="more key=value overrides for learning runs")
     args = parser.parse_args()
     envs = [e for e in args.envs.split(",") if e]
     unknown = sorted(set(envs) - set(TARGETS))
@@ -133,7 +168,20 @@ def main() -> None:
             lines += speed(args.speed_steps, args.rounds, Path(tmp))
             report("\n".join(lines), "ddpg")
         for env in envs:
-            report("\n".join(learning(env, args.seeds, Path(tmp))), f"ddpg-{env}")
+            report(
+                "\n".join(
+                    learning(
+                        env,
+                        args.seeds,
+                        Path(tmp),
+                        args.device,
+                        args.jobs,
+                        args.logs,
+                        args.overrides,
+                    )
+                ),
+                f"ddpg-{env}",
+            )
 
 
 def report(markdown: str, section: str) -> None:

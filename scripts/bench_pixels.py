@@ -5,7 +5,13 @@ Meant for a GPU (``--device cuda``); on a CPU it runs too, with small ``--steps`
 the table. Prints env steps/s and gradient steps/s of both and their ratio, and writes the table to
 ``docs/benchmarks.md`` (section ``pixels``).
 
+With ``--learn`` it instead trains ``agent=dqn env=pong_pixels`` with its preset
+(conf/agent_env/dqn_pong_pixels.yaml) for each seed, evaluating every ``eval_interval`` steps, and
+reports the training time until the agent first beats the scripted opponent (wins more than half
+of the evaluation games, each to 21) (section ``pixels-learning``).
+
     python scripts/bench_pixels.py --device cuda [--steps 50000] [--rounds 2]
+    python scripts/bench_pixels.py --device cuda --learn [--seeds 0 1 2] [--total-steps N]
 """
 
 from __future__ import annotations
@@ -90,18 +96,83 @@ def run_ours(steps: int, device: str, workdir: Path) -> dict:
     return {"steps_per_s": per_s, "updates_per_s": updates * per_s / steps}
 
 
+def win_rate(returns: list[float]) -> float:
+    """Fraction of versus games won (a game's return is the agent's points minus the opponent's)."""
+    return sum(r > 0 for r in returns) / len(returns)
+
+
+def learn(
+    seeds: list[int],
+    device: str,
+    total_steps: int | None,
+    gpu: str,
+    extra: list[str],
+    logs: Path | None = None,
+) -> str:
+    """Train the pixel preset per seed; the markdown table of time to beat the scripted player."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in seeds:
+            overrides = ["agent=dqn", "env=pong_pixels", f"seed={seed}", f"device={device}"]
+            if total_steps is not None:
+                overrides.append(f"total_steps={total_steps}")
+            overrides += extra
+            log = None if logs is None else logs / f"dqn-pong_pixels-seed{seed}.log"
+            summary, wall = run_rlkit(overrides, Path(tmp), log)
+            evals = summary["evaluations"]
+            beaten = next((e for e in evals if win_rate(e["returns"]) > 0.5), None)
+            rows.append((seed, summary, wall, beaten, evals))
+            print(seed, beaten, summary["eval_return_mean"], f"{wall:.0f} s", flush=True)
+    steps = rows[0][1]["total_steps"]
+    lines = [
+        "### Learning: `python -m rlkit.train agent=dqn env=pong_pixels device=cuda` "
+        "(preset conf/agent_env/dqn_pong_pixels.yaml)",
+        "",
+        f"Measured by `python scripts/bench_pixels.py --device {device} --learn` on {gpu}, "
+        f"{machine()}{' with ' + ' '.join(extra) if extra else ''}: {steps:,} env steps (8 "
+        "batched games), evaluated every "
+        f"{evals[0]['step'] if rows[0][4] else '-'} steps on 10 greedy games to 21 against the "
+        "default scripted opponent. *Beaten* is the first evaluation that wins more than half of "
+        "its games; its time is the training loop's wall time up to it (earlier evaluations "
+        "included).",
+        "",
+        "| seed | beaten at step | training time to beat it | final win rate | final mean score "
+        "(agent - opponent) | command wall time |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for seed, summary, wall, beaten, evals in rows:
+        final = evals[-1]["returns"] if evals else []
+        when = f"{beaten['step']:,}" if beaten else "not beaten"
+        took = f"{beaten['train_time_s'] / 60:.1f} min" if beaten else "-"
+        lines.append(
+            f"| {seed} | {when} | {took} | {win_rate(final) if final else 0:.0%} | "
+            f"{summary['eval_return_mean']:+.1f} | {wall / 60:.1f} min |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
-    """Run the comparison and write the table."""
+    """Run the comparison (or, with ``--learn``, the learning runs) and write the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda", choices=("cuda", "cpu"))
     parser.add_argument("--steps", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--learn", action="store_true", help="time to beat the scripted player")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--total-steps", type=int, default=None, help="override the preset's")
+    parser.add_argument("--logs", type=Path, help="write each learning run's output here")
+    parser.add_argument("overrides", nargs="*", help="more key=value overrides for --learn runs")
     args = parser.parse_args()
     import torch
 
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("error: --device cuda but no CUDA GPU is available; give --device cpu")
     gpu = torch.cuda.get_device_name(0) if args.device == "cuda" else "no GPU (CPU run)"
+    if args.learn:
+        markdown = learn(args.seeds, args.device, args.total_steps, gpu, args.overrides, args.logs)
+        print(markdown)
+        print(f"\nwritten to {write_section(markdown, 'pixels-learning')}")
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(1, args.rounds + 1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -44,19 +45,27 @@ def write_section(markdown: str, section: str) -> Path:
     return BENCHMARKS
 
 
-def run_rlkit(overrides: Sequence[str], workdir: Path) -> tuple[dict, float]:
-    """``python -m rlkit.train`` in a fresh interpreter; its summary and the command's wall time."""
+def run_rlkit(
+    overrides: Sequence[str], workdir: Path, log: Path | None = None
+) -> tuple[dict, float]:
+    """``python -m rlkit.train`` in a fresh interpreter; its summary and the command's wall time.
+
+    With ``log`` its output goes to that file as it runs (to follow a long run), not to memory.
+    """
     started = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-m", "rlkit.train", "progress=false", *overrides],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-    )
+    with open(log, "w") if log is not None else contextlib.nullcontext() as sink:
+        out = subprocess.run(
+            [sys.executable, "-m", "rlkit.train", "progress=false", *overrides],
+            cwd=workdir,
+            stdout=sink if log is not None else subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     wall = time.perf_counter() - started
     if out.returncode != 0:
         raise SystemExit(f"rlkit run failed: {list(overrides)}\n{out.stderr}")
-    run_dir = workdir / out.stdout.strip().splitlines()[-1]
+    stdout = log.read_text() if log is not None else out.stdout
+    run_dir = workdir / stdout.strip().splitlines()[-1]
     summary = json.loads((run_dir / "summary.json").read_text())
     return {**summary, "run_dir": str(run_dir)}, wall
 
