@@ -31,6 +31,25 @@ def test_train_returns_a_run(in_tmp: Path) -> None:
     assert (run.dir / ".hydra" / "config.yaml").is_file()
 
 
+def test_periodic_evaluations_are_in_the_summary_with_their_time(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = short_run(eval_interval=2000, eval_episodes=3)
+    evaluations = run.summary["evaluations"]
+    assert [e["step"] for e in evaluations] == [2000, 4000]
+    times = [e["train_time_s"] for e in evaluations]
+    assert 0 <= times[0] <= times[1] <= run.summary["wall_time_s"]
+    rows = [r.split(",") for r in (run.dir / "metrics.csv").read_text().splitlines()[1:]]
+    csv_means = [float(r[4]) for r in rows if r[4]]  # eval rows: periodic ones, then the final
+    for evaluation, csv_mean in zip(evaluations, csv_means, strict=False):
+        assert len(evaluation["returns"]) == 3
+        assert evaluation["return_mean"] == pytest.approx(np.mean(evaluation["returns"]))
+        assert evaluation["return_mean"] == pytest.approx(csv_mean)
+    printed = capsys.readouterr().out
+    assert "eval at step 2,000 after" in printed and "eval at step 4,000 after" in printed
+    assert short_run().summary["evaluations"] == []
+
+
 def test_same_seed_gives_identical_metrics(in_tmp: Path) -> None:
     a, b, c = short_run(seed=3), short_run(seed=3), short_run(seed=4)
     assert a.dir != b.dir
