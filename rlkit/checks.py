@@ -55,6 +55,8 @@ def check_run_inputs(config: Config) -> None:
     pretrain = getattr(config.agent, "pretrain", None)
     if pretrain is not None:
         read_pretrained_policy(pretrain, config)
+    if getattr(config.agent, "update_backend", None) == "numpy":
+        _check_numpy_update_fits(config)
     if config.resume:
         from rlkit.loop import read_resume_checkpoint
 
@@ -105,6 +107,22 @@ def read_pretrained_policy(run_dir: str | Path, config: Config) -> dict[str, Any
         return state["agent"]["policy"]
     except (KeyError, TypeError) as e:
         raise ConfigError(f"{key}: its checkpoint has no policy network") from e
+
+
+def _check_numpy_update_fits(config: Config) -> None:
+    """``agent.update_backend=numpy`` only computes MLP Q-networks on the CPU (``DQN`` checks
+    again; this says so before a run directory exists)."""
+    from rlkit.agents.dqn import NUMPY_BACKEND_NEEDS
+    from rlkit.devices import resolve_device
+    from rlkit.nets.encoders import is_image_space
+
+    agent = config.agent
+    image = agent.encoder in ("nature_cnn", "resnet") or (  # type: ignore[attr-defined]
+        agent.encoder != "mlp" and is_image_space(_observation_space(config))  # type: ignore[attr-defined]
+    )
+    cpu = resolve_device(config.device).type == "cpu"
+    if agent.dueling or image or not cpu:  # type: ignore[attr-defined]
+        raise ConfigError(NUMPY_BACKEND_NEEDS)
 
 
 def _observation_space(config: Config) -> Any:

@@ -175,8 +175,11 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
     n = cfg.num_envs
     if AGENTS[cfg.agent.name].uses_torch and cfg.torch_threads is not None:
         import torch
+        from threadpoolctl import threadpool_limits
 
         torch.set_num_threads(cfg.torch_threads)
+        # NumPy's BLAS too (the NumPy DQN update): its idle threads spin for small products.
+        threadpool_limits(cfg.torch_threads, user_api="blas")
     if AGENTS[cfg.agent.name].offline:
         return _train_offline(cfg, run_dir, console, started)
     envs = make_vec_env(cfg.env, n, cfg.vector_mode)

@@ -49,6 +49,10 @@ def test_multirun_sweeps_seeds(in_tmp: Path) -> None:
         (["agent=dqn", "env=pendulum"], "agent=dqn needs discrete actions"),
         (["agent=dqn", "agent.batch_size=0"], "agent.batch_size=0 must be >= 1"),
         (["agent=dqn", "agent.buffer_size=8"], "agent.buffer_size=8 must be >= agent.batch_size"),
+        (
+            ["agent=dqn", "agent.dueling=true", "agent.update_backend=numpy"],
+            "agent.update_backend=numpy needs an MLP q on the CPU",
+        ),
         (["env=nope"], "valid choices: atari, cartpole, cliff"),
         (["agent.alpah=0.1"], "unknown key 'agent.alpah'"),
         (["agent.alpha=abc"], "agent.alpha=abc has the wrong type: expected a number"),

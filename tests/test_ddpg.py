@@ -186,6 +186,7 @@ def test_ddpg_short_run_saves_loads_and_resumes_exactly(in_tmp) -> None:
         "seed": 3,
         "progress": False,
         "device": "cpu",
+        "torch_threads": 1,  # tiny nets: threads only add overhead (the preset uses them all)
         "log_interval": 100,
         "eval_episodes": 1,
         "overrides": [

@@ -31,6 +31,9 @@ class FixedQ(nn.Module):
 
 
 def make_agent(obs_n: int = 4, n_actions: int = 2, **cfg: object) -> DQN:
+    # The torch update is the reference these tests pin down (and they swap in FixedQ nets, which
+    # the NumPy update cannot see); tests/test_dqn_numpy.py checks that NumPy equals it.
+    cfg.setdefault("update_backend", "torch")
     return DQN(DQNConfig(**cfg), gym.spaces.Discrete(obs_n), gym.spaces.Discrete(n_actions), seed=0)
 
 

@@ -44,6 +44,7 @@ def train(agent: str, env: str, steps: int, extra: list[str], **kwargs: object) 
         ("dqn", "cliff", 1, DQN_FAST),
         ("dqn", "cartpole", 2, DQN_FAST),
         ("dqn", "cartpole", 1, [*DQN_FAST, "agent.n_step=3", "agent.double_q=true"]),
+        ("dqn", "cartpole", 1, [*DQN_FAST, "agent.update_backend=torch"]),  # auto is numpy
         # Batched pong keeps its games' state itself (PingPongVectorEnv.get_state).
         ("dqn", "pong", 4, [*DQN_FAST, "env.points_to_win=2"]),
     ],

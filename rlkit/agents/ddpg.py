@@ -11,8 +11,10 @@
         θQ' ← τ·θQ + (1 − τ)·θQ'   and   θμ' ← τ·θμ + (1 − τ)·θμ'
 
 The actor's tanh output lives in [-1, 1]; actions are rescaled to the env's bounds only on the way
-out, and the buffer keeps the [-1, 1] actions the critic sees. The config (learning rates, τ, the
-noise) is ``rlkit.config.DDPGConfig``.
+out, and the buffer keeps the [-1, 1] actions the critic sees. Observations reach both networks
+through an encoder from ``rlkit.nets`` (``agent.encoder``): a flatten for vectors, a CNN for uint8
+frames, which stay uint8 in the buffer and are scaled to [0, 1] on the device. The config
+(learning rates, τ, the noise) is ``rlkit.config.DDPGConfig``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from torch import nn
 
 from rlkit.buffers import ReplayBatch, ReplayBuffer
 from rlkit.config import DDPGConfig
+from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Actor, Critic
 from rlkit.noise import make_noise
 from rlkit.observations import observation_batch
@@ -58,7 +61,8 @@ class ActionScaler:
 
 
 class DDPG:
-    """Deep deterministic policy gradient for Box observations and Box actions."""
+    """Deep deterministic policy gradient for Box observations (vectors or image frames) and
+    Box actions."""
 
     metric_names = ("critic_loss", "actor_loss", "q_mean")
 
@@ -81,9 +85,16 @@ class DDPG:
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
 
-        obs_dim = int(np.prod(self.obs_shape))
-        self.actor = Actor(obs_dim, self.action_dim, cfg.actor_hidden_sizes).to(self.device)
-        self.critic = Critic(obs_dim, self.action_dim, cfg.critic_hidden_sizes).to(self.device)
+        # Actor and critic each get their own encoder, as the two separate networks of the DDPG
+        # paper's pixel experiments: each is trained by its own loss only, and nothing has to decide
+        # which loss a shared encoder follows. For vectors the encoder is a flatten without
+        # parameters, so those nets are exactly their MLPs.
+        encoder, features = observation_encoder(observation_space, cfg.encoder)
+        self.actor = Actor(encoder, features, self.action_dim, cfg.actor_hidden_sizes)
+        self.actor = self.actor.to(self.device)
+        encoder, features = observation_encoder(observation_space, cfg.encoder)
+        self.critic = Critic(encoder, features, self.action_dim, cfg.critic_hidden_sizes)
+        self.critic = self.critic.to(self.device)
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.actor_optimizer = torch.optim.Adam(
@@ -93,6 +104,7 @@ class DDPG:
             self.critic.parameters(), lr=cfg.critic_lr, fused=True
         )
         unit_actions = spaces.Box(-1.0, 1.0, action_space.shape, np.float32)
+        # The buffer keeps the observation space's dtype: uint8 frames stay bytes.
         self.buffer = ReplayBuffer(
             cfg.buffer_size,
             observation_space,
@@ -123,7 +135,8 @@ class DDPG:
     def predict(self, obs: Any, deterministic: bool = True) -> np.ndarray:
         """μ(obs) in the env's units, for one observation or a batch (noise unless
         ``deterministic``)."""
-        batch, single = observation_batch(obs, self.observation_space, np.float32)
+        # The env's dtype: float32 for vectors, uint8 for frames (the encoder scales those).
+        batch, single = observation_batch(obs, self.observation_space, self.observation_space.dtype)
         unit = self._actor_actions(batch)
         if not deterministic:
             noise = self.cfg.noise_sigma * self.rng.standard_normal(unit.shape)
@@ -133,8 +146,9 @@ class DDPG:
 
     def policy_module(self) -> nn.Module:
         """A CPU copy of μ in eval mode with the rescaling to the env's bounds inside:
-        ``(B, *obs_shape)`` float32 observations to ``(B, *action_shape)`` deterministic actions
-        in the env's units, as ``predict(obs, deterministic=True)`` gives (for ONNX export)."""
+        ``(B, *obs_shape)`` observations in the env's dtype (float32, or uint8 for frames) to
+        ``(B, *action_shape)`` deterministic actions in the env's units, as
+        ``predict(obs, deterministic=True)`` gives (for ONNX export)."""
         from rlkit.nets.policy import ScaledActor
 
         actor = copy.deepcopy(self.actor).cpu().requires_grad_(False)

@@ -27,14 +27,21 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
+from rlkit.agents.dqn_numpy import NumpyQUpdate, numpy_update_fits
 from rlkit.buffers import ReplayBatch, ReplayBuffer
 from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from rlkit.config import DQNConfig
+from rlkit.errors import ConfigError
 from rlkit.nets import QNetwork, observation_encoder
 from rlkit.observations import observation_batch
 from rlkit.schedules import Ticks, epsilon_schedule_of
 from rlkit.targets import hard_update, polyak_update
 from rlkit.transition import Transition
+
+NUMPY_BACKEND_NEEDS = (
+    "agent.update_backend=numpy needs an MLP q on the CPU (flat or Discrete observations, "
+    "dueling=false, device=cpu); use agent.update_backend=auto or torch"
+)
 
 
 class DQN:
@@ -82,12 +89,27 @@ class DQN:
             seed=seed,
         )
         self.loss_fn = nn.functional.mse_loss if cfg.loss == "mse" else nn.functional.smooth_l1_loss
-        self._update = torch.compile(self.update) if cfg.compile else self.update
+        self._numpy = self._numpy_update(cfg)
+        if cfg.compile:
+            self._update = torch.compile(self.update)
+        else:
+            self._update = self.update if self._numpy is None else self._numpy.update
         self.epsilon_at = epsilon_schedule_of(cfg)
         """ε at an env step."""
         self._epsilon = cfg.epsilon_start
         self._train_ticks = Ticks(cfg.train_freq)
         self._target_ticks = Ticks(cfg.target_update_interval)
+
+    def _numpy_update(self, cfg: DQNConfig) -> NumpyQUpdate | None:
+        """The NumPy update (same maths, less overhead) where ``update_backend`` asks for it."""
+        fits = numpy_update_fits(self.q_net, self.optimizer, self.device)
+        if cfg.update_backend == "numpy" and not fits:
+            raise ConfigError(NUMPY_BACKEND_NEEDS)
+        if cfg.update_backend == "torch" or cfg.compile or not fits:
+            return None
+        return NumpyQUpdate(
+            self.q_net, self.q_target, self.optimizer, cfg.loss, cfg.double_q, cfg.max_grad_norm
+        )
 
     def _q_values(self, obs: np.ndarray) -> torch.Tensor:
         with torch.inference_mode():
@@ -100,7 +122,10 @@ class DQN:
         random_actions = self.rng.integers(self.n_actions, size=len(obs))
         if explore.all():
             return random_actions
-        greedy = self._q_values(obs).argmax(dim=1).cpu().numpy()
+        if self._numpy is not None:
+            greedy = self._numpy.q_values(np.asarray(obs)).argmax(axis=1)
+        else:
+            greedy = self._q_values(obs).argmax(dim=1).cpu().numpy()
         return np.where(explore, random_actions, greedy)
 
     def predict(self, obs: Any, deterministic: bool = True) -> Any:

@@ -1,0 +1,159 @@
+"""DQN's update for small MLP Q-networks on the CPU, written out in NumPy.
+
+Why: a DQN update of a 64x64 MLP on a batch of 32 is about 60 tiny tensor operations. PyTorch
+spends 10-20 µs of dispatch and autograd bookkeeping on each on a slow CPU core (about 1.2 ms an
+update here), while the arithmetic itself takes a few µs. The same maths as NumPy calls costs a
+few µs each. Nothing else changes: the arrays below are views of the torch parameters and of
+``torch.optim.Adam``'s own state, updated in place, so checkpoints, resume, export, target updates
+and the torch path (``DQN.update``, the reference, which a test compares this with) all see one set
+of numbers.
+
+The update is the one in ``rlkit/agents/dqn.py``, for the case that q is an MLP (ReLU between
+layers, no duelling head) over flat or one-hot observations:
+
+    y    = r + discount · (1 − terminated) · max_a' q'(s', a')      (double Q: q picks a')
+    loss = mean over the batch of (y − q(s, a))²   (or the Huber loss, SB3's choice)
+    one Adam step on the gradient of the loss, clipped to ``max_grad_norm`` if set
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from rlkit.nets.mlp import MLP, FloatFlatten, OneHot, QNetwork
+
+
+def numpy_update_fits(
+    q_net: nn.Module, optimizer: torch.optim.Optimizer, device: torch.device
+) -> bool:
+    """Whether ``NumpyQUpdate`` computes this network's update: an MLP Q-network on the CPU (flat
+    or one-hot observations, no duelling head) trained by plain Adam."""
+    if device.type != "cpu" or not isinstance(q_net, QNetwork) or q_net.dueling:
+        return False
+    if not isinstance(q_net.encoder, (OneHot, FloatFlatten)) or not isinstance(q_net.head, MLP):
+        return False
+    if type(optimizer) is not torch.optim.Adam or len(optimizer.param_groups) != 1:
+        return False
+    group = optimizer.param_groups[0]
+    plain = not (group["amsgrad"] or group["maximize"] or group["weight_decay"])
+    return plain and all(p.dtype == torch.float32 for p in q_net.parameters())
+
+
+class NumpyQUpdate:
+    """The DQN update of an MLP ``QNetwork`` in NumPy, on views of the torch tensors.
+
+    Build it once per agent; ``update(batch)`` does what ``DQN.update`` does and returns the same
+    metrics (as floats). ``q_values(obs)`` is the forward pass, for acting.
+    """
+
+    def __init__(
+        self,
+        q_net: QNetwork,
+        q_target: QNetwork,
+        optimizer: torch.optim.Optimizer,
+        loss: str,
+        double_q: bool,
+        max_grad_norm: float | None,
+    ) -> None:
+        """Keep views of q's and q''s weights; ``loss`` is ``mse`` or ``huber``."""
+        self.params = list(q_net.head.parameters())  # W1, b1, W2, b2, ... (torch's order)
+        self.weights = [p.detach().numpy() for p in self.params]
+        self.target_weights = [p.detach().numpy() for p in q_target.head.parameters()]
+        self.one_hot = q_net.encoder.n_states if isinstance(q_net.encoder, OneHot) else None
+        self.optimizer = optimizer
+        self.huber = loss == "huber"
+        self.double_q = double_q
+        self.max_grad_norm = max_grad_norm
+
+    def features(self, obs: np.ndarray) -> np.ndarray:
+        """What the encoder gives: one-hot rows for integer states, else flat float32 rows."""
+        if self.one_hot is not None:
+            return np.eye(self.one_hot, dtype=np.float32)[obs.astype(np.int64)]
+        return obs.reshape(len(obs), -1).astype(np.float32, copy=False)
+
+    @staticmethod
+    def forward(weights: list[np.ndarray], x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The MLP's output and the inputs of each layer (kept for the backward pass)."""
+        inputs = []
+        last = len(weights) // 2 - 1
+        for i in range(0, len(weights), 2):
+            inputs.append(x)
+            x = x @ weights[i].T + weights[i + 1]
+            if i // 2 < last:
+                x = np.maximum(x, 0.0)
+        return x, inputs
+
+    def q_values(self, obs: np.ndarray) -> np.ndarray:
+        """q(obs, ·) for a batch of observations."""
+        return self.forward(self.weights, self.features(obs))[0]
+
+    def update(self, batch: Any) -> dict[str, float]:
+        """One gradient step on a minibatch (a ``ReplayBatch`` of CPU tensors)."""
+        obs, next_obs = self.features(batch.obs.numpy()), self.features(batch.next_obs.numpy())
+        actions = batch.actions.numpy().astype(np.int64).reshape(-1)
+        rows = np.arange(len(actions))
+
+        # TD target, as DQN.td_target.
+        next_q_target = self.forward(self.target_weights, next_obs)[0]
+        if self.double_q:
+            next_actions = self.forward(self.weights, next_obs)[0].argmax(axis=1)
+            next_q = next_q_target[rows, next_actions]
+        else:
+            next_q = next_q_target.max(axis=1)
+        not_terminal = 1.0 - batch.terminated.numpy()
+        y = batch.rewards.numpy() + batch.discounts.numpy() * not_terminal * next_q
+
+        # Loss and its gradient with respect to q(s, a).
+        out, inputs = self.forward(self.weights, obs)
+        q = out[rows, actions]
+        error = q - y
+        if self.huber:  # smooth_l1 with beta 1
+            small = np.abs(error) < 1.0
+            loss = np.where(small, 0.5 * error * error, np.abs(error) - 0.5).mean()
+            d_q = np.clip(error, -1.0, 1.0) / len(q)
+        else:
+            loss = (error * error).mean()
+            d_q = 2.0 * error / len(q)
+
+        # Backward through the MLP, last layer first.
+        d_out = np.zeros_like(out)
+        d_out[rows, actions] = d_q
+        grads: list[np.ndarray] = [None] * len(self.weights)  # type: ignore[list-item]
+        for i in range(len(self.weights) - 2, -1, -2):
+            x = inputs[i // 2]
+            grads[i] = d_out.T @ x
+            grads[i + 1] = d_out.sum(axis=0)
+            if i > 0:
+                d_out = (d_out @ self.weights[i]) * (x > 0.0)  # x is the ReLU's output
+
+        if self.max_grad_norm is not None:
+            total = np.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads))
+            scale = min(self.max_grad_norm / (total + 1e-6), 1.0)
+            grads = [g * np.float32(scale) for g in grads]
+        self._adam_step(grads)
+        return {"loss": float(loss), "q_mean": float(q.mean())}
+
+    def _adam_step(self, grads: list[np.ndarray]) -> None:
+        """torch.optim.Adam's step (no weight decay, no AMSGrad), on its own state tensors."""
+        group = self.optimizer.param_groups[0]
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        for param, weight, grad in zip(self.params, self.weights, grads, strict=True):
+            state = self.optimizer.state[param]
+            if not state:  # as torch initialises it on the first step (fused: float32 step)
+                state["step"] = torch.zeros((), dtype=torch.float32)
+                state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+                state["exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+            step = state["step"].numpy()
+            step += 1
+            m, v = state["exp_avg"].numpy(), state["exp_avg_sq"].numpy()
+            m += (1.0 - beta1) * (grad - m)
+            v *= beta2
+            v += (1.0 - beta2) * grad * grad
+            t = float(step)
+            step_size = lr / (1.0 - beta1**t)
+            denom = np.sqrt(v) / np.sqrt(1.0 - beta2**t) + eps
+            weight -= np.float32(step_size) * (m / denom)
