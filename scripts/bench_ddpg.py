@@ -13,12 +13,18 @@ Prints the tables and writes them into ``docs/benchmarks.md`` (its own section).
 
 ``--jobs`` runs that many seeds side by side (each its own process; on a GPU they share it), and
 ``--device`` is given to the learning runs (the speed table is the CPU comparison).
+
+``--runs DIR`` keeps the learning runs in DIR and checkpoints them every ``--checkpoint-every``
+env steps, so a long table (LunarLander: about 40 minutes a seed on 2 cores) can be built over
+several sittings: run the same command again and a finished seed is read back, an interrupted one
+resumes from its last checkpoint (rlkit's resume is exact), a missing one starts.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -28,6 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import cpu_count, machine, ratio_table, run_rlkit, write_section
+
+from rlkit.checkpoint import CHECKPOINT_NAME
 
 TARGETS = {
     "pendulum": "mean ≥ -200 at 20k steps",
@@ -94,6 +102,34 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
     ]
 
 
+def resumable_run(
+    overrides: list[str], seed_dir: Path, checkpoint_every: int, log: Path | None
+) -> tuple[dict, float | None]:
+    """One seed's run kept in ``seed_dir`` as ``part0``, ``part1``, ...: a finished part is read
+    back, the last checkpointed part is resumed into the next, else the seed starts afresh.
+
+    Returns the summary and the command's wall time (``None`` when it took several sittings: the
+    time of an interrupted sitting is not known).
+    """
+    parts = sorted(seed_dir.glob("part*"), key=lambda p: int(p.name.removeprefix("part")))
+    for part in reversed(parts):
+        if (part / "summary.json").is_file():
+            summary = json.loads((part / "summary.json").read_text())
+            return {**summary, "run_dir": str(part)}, None
+        if (part / CHECKPOINT_NAME).is_file():
+            break
+        shutil.rmtree(part)  # killed before its first checkpoint: nothing to resume
+    else:
+        part = None
+    new = seed_dir / f"part{0 if part is None else int(part.name.removeprefix('part')) + 1}"
+    if part is None:
+        args = [*overrides, f"checkpoint_interval={checkpoint_every}"]
+    else:
+        args = [f"resume={part.resolve()}"]  # the old run's overrides come back with it
+    summary, wall = run_rlkit([*args, f"hydra.run.dir={new.resolve()}"], seed_dir, log)
+    return summary, (wall if part is None else None)
+
+
 def learning(
     env: str,
     seeds: int,
@@ -102,6 +138,8 @@ def learning(
     jobs: int,
     logs: Path | None,
     extra: list[str],
+    runs: Path | None = None,
+    checkpoint_every: int = 20_000,
 ) -> list[str]:
     """One env's preset over seeds: a table of its own, so envs can be measured one at a time."""
 
@@ -113,14 +151,23 @@ def learning(
     def one(seed: int) -> tuple[dict, float]:
         overrides = ["agent=ddpg", f"env={env}", f"seed={seed}", f"device={device}", *extra]
         log = None if logs is None else logs / f"ddpg-{env}-seed{seed}.log"
-        result = run_rlkit(overrides, workdir, log)
-        print(f"{env} seed {seed}: {result[0]['eval_return_mean']:.1f} in {result[1]:.0f} s")
+        if runs is None:
+            result = run_rlkit(overrides, workdir, log)
+        else:
+            seed_dir = runs / f"ddpg-{env}-seed{seed}"
+            seed_dir.mkdir(parents=True, exist_ok=True)
+            result = resumable_run(overrides, seed_dir, checkpoint_every, log)
+        took = "over several sittings" if result[1] is None else f"in {result[1]:.0f} s"
+        print(f"{env} seed {seed}: {result[0]['eval_return_mean']:.1f} {took}", flush=True)
         return result
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         results = list(pool.map(one, range(seeds)))
     returns = [summary["eval_return_mean"] for summary, _ in results]
-    walls = [wall for _, wall in results]
+    walls = [wall for _, wall in results if wall is not None]
+    slowest = f"{max(walls) / 60:.1f} min" if walls else "-"
+    if len(walls) < len(results):
+        slowest += f" ({len(results) - len(walls)} seeds resumed across sittings, not timed)"
     steps = results[0][0]["total_steps"]
     std = statistics.pstdev(returns)
     where = f"{machine()}, device={device}" + (f", {jobs} seeds at a time" if jobs > 1 else "")
@@ -134,12 +181,13 @@ def learning(
         f"### Learning: `python -m rlkit.train agent=ddpg env={env}` "
         f"(preset conf/agent_env/ddpg_{env}.yaml)",
         "",
-        f"Measured by `python scripts/bench_ddpg.py --skip-speed --envs {env}` on {where}.",
+        f"Measured by `python scripts/bench_ddpg.py --skip-speed --envs {env}` on {where}"
+        + (", each run checkpointed and resumable (`--runs`)." if runs is not None else "."),
         "",
         "| env | steps | per-seed eval return (10 episodes) | mean ± std | slowest run | target |",
         "|---|---:|---|---:|---:|---|",
         f"| {env} | {steps:,} | {', '.join(f'{r:.1f}' for r in returns)} "
-        f"| {statistics.mean(returns):.1f} ± {std:.1f} | {max(walls) / 60:.1f} min "
+        f"| {statistics.mean(returns):.1f} ± {std:.1f} | {slowest} "
         f"| {TARGETS[env]} |",
     ]
 
@@ -155,6 +203,10 @@ def main() -> None:
     parser.add_argument("--device", default="auto", help="device of the learning runs")
     parser.add_argument("--jobs", type=int, default=1, help="seeds trained side by side")
     parser.add_argument("--logs", type=Path, help="write each learning run's output here")
+    parser.add_argument(
+        "--runs", type=Path, help="keep the learning runs here; a second call resumes them"
+    )
+    parser.add_argument("--checkpoint-every", type=int, default=20_000, help="with --runs")
     parser.add_argument("overrides", nargs="*", help="more key=value overrides for learning runs")
     args = parser.parse_args()
     envs = [e for e in args.envs.split(",") if e]
@@ -178,6 +230,8 @@ def main() -> None:
                         args.jobs,
                         args.logs,
                         args.overrides,
+                        args.runs,
+                        args.checkpoint_every,
                     )
                 ),
                 f"ddpg-{env}",

@@ -7,10 +7,11 @@
    60 s), SB3's DQN with its defaults on the same cliff and budget, and the tuned CartPole preset
    (evaluation return 500 within 50k env steps) on 5 seeds.
 
-Prints the tables and writes them into ``docs/benchmarks.md`` (its own section).
+Prints the tables and writes each part into its own section of ``docs/benchmarks.md``, so one
+part can be measured again without the others (``--parts cartpole``).
 
     python scripts/bench_dqn.py [--speed-steps 20000] [--rounds 3] [--seeds 5] [--cliff-seeds 10]
-        [--skip-learning]
+        [--parts speed,cliff,cartpole]
 """
 
 from __future__ import annotations
@@ -131,14 +132,15 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
     ]
 
 
-def learning(seeds: int, cliff_seeds: int, workdir: Path) -> list[str]:
-    """The cliff and CartPole targets over seeds, and SB3's defaults on the cliff."""
-    lines = [
-        "### Learning",
-        "",
-        "| run | seed | eval return (10 greedy episodes) | command wall time (s) | env steps/s |",
-        "|---|---:|---:|---:|---:|",
-    ]
+LEARNING_HEADER = [
+    "| run | seed | eval return (10 greedy episodes) | command wall time (s) | env steps/s |",
+    "|---|---:|---:|---:|---:|",
+]
+
+
+def cliff(seeds: int, cliff_seeds: int, workdir: Path) -> list[str]:
+    """The cliff target over seeds, and SB3's DQN with its defaults on the same cliff and budget."""
+    lines = ["### Learning: the cliff", "", *LEARNING_HEADER]
     cliff_returns, cliff_walls = [], []
     for seed in range(cliff_seeds):
         summary, wall = run_rlkit(["agent=dqn", "env=cliff", f"seed={seed}"], workdir)
@@ -155,24 +157,35 @@ def learning(seeds: int, cliff_seeds: int, workdir: Path) -> list[str]:
             f"| SB3 DQN defaults, cliff, {steps:,} steps | {seed} | {result['eval_return']:g} "
             f"| - | {result['steps_per_s']:,.0f} |"
         )
-    cart_returns = []
+    return [
+        *lines,
+        "",
+        f"Greedy return -12 on {sum(r == -12 for r in cliff_returns)} of {cliff_seeds} seeds; "
+        f"slowest command {max(cliff_walls):.1f} s (target: -12 on 5 of 5, each under 60 s).",
+    ]
+
+
+def cartpole(seeds: int, workdir: Path) -> list[str]:
+    """The tuned CartPole preset over seeds: the final greedy evaluation after 50k env steps."""
+    lines = ["### Learning: CartPole", "", *LEARNING_HEADER]
+    returns = []
     for seed in range(seeds):
         summary, wall = run_rlkit(["agent=dqn", "env=cartpole", f"seed={seed}"], workdir)
-        cart_returns.append(summary["eval_return_mean"])
+        returns.append(summary["eval_return_mean"])
         lines.append(
             f"| rlkit `agent=dqn env=cartpole` (tuned preset, {summary['total_steps']:,} steps) "
             f"| {seed} | {summary['eval_return_mean']:g} | {wall:.1f} "
             f"| {summary['env_steps_per_s']:,.0f} |"
         )
-    lines += [
+    return [
+        *lines,
         "",
-        f"Cliff: greedy return -12 on {sum(r == -12 for r in cliff_returns)} of {cliff_seeds} "
-        "seeds; "
-        f"slowest command {max(cliff_walls):.1f} s (target: -12 on 5 of 5, each under 60 s).",
-        f"CartPole: return 500 on {sum(r == 500 for r in cart_returns)} of {seeds} seeds "
-        "(target: 5 of 5 within 50k env steps).",
+        f"Return 500 on {sum(r == 500 for r in returns)} of {seeds} seeds at the end of the run "
+        f"({machine()}; target: 5 of 5 within 50k env steps).",
     ]
-    return lines
+
+
+PARTS = ("speed", "cliff", "cartpole")
 
 
 def main() -> None:
@@ -182,18 +195,29 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=5, help="seeds of each learning run")
     parser.add_argument(
-        "--cliff-seeds", type=int, default=10, help="seeds of rlkit's cliff run (about 15 s each)"
+        "--cliff-seeds", type=int, default=10, help="seeds of rlkit's cliff run (about 25 s each)"
     )
-    parser.add_argument("--skip-learning", action="store_true")
+    parser.add_argument("--parts", default=",".join(PARTS), help="which tables to measure")
     args = parser.parse_args()
+    parts = [p for p in args.parts.split(",") if p]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        raise SystemExit(f"unknown part {unknown[0]!r}; valid choices: {', '.join(PARTS)}")
     with tempfile.TemporaryDirectory() as tmp:
-        lines = ["## DQN", "", "Measured by `python scripts/bench_dqn.py`.", ""]
-        lines += speed(args.speed_steps, args.rounds, Path(tmp))
-        if not args.skip_learning:
-            lines += ["", *learning(args.seeds, args.cliff_seeds, Path(tmp))]
+        if "speed" in parts:
+            lines = ["## DQN", "", "Measured by `python scripts/bench_dqn.py`.", ""]
+            report([*lines, *speed(args.speed_steps, args.rounds, Path(tmp))], "dqn")
+        if "cliff" in parts:
+            report(cliff(args.seeds, args.cliff_seeds, Path(tmp)), "dqn-cliff")
+        if "cartpole" in parts:
+            report(cartpole(args.seeds, Path(tmp)), "dqn-cartpole")
+
+
+def report(lines: list[str], section: str) -> None:
+    """Print a table and write it into its section of docs/benchmarks.md."""
     markdown = "\n".join(lines)
     print(markdown)
-    print(f"\nwritten to {write_section(markdown, 'dqn')}")
+    print(f"\nwritten to {write_section(markdown, section)}\n", flush=True)
 
 
 if __name__ == "__main__":
