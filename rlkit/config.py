@@ -102,7 +102,12 @@ class DQNConfig(AgentConfig):
 
     name: str = "dqn"
     lr: float = 1e-3
-    """Adam's learning rate."""
+    """Adam's learning rate (at step 0 if ``lr_end`` is set)."""
+    lr_end: float | None = None
+    """Anneal the learning rate linearly from ``lr`` to this over ``lr_decay_steps`` env steps
+    (SB3's ``linear_schedule``); ``None``: constant."""
+    lr_decay_steps: int = 100_000
+    """Env steps of the learning-rate annealing (only with ``lr_end``)."""
     gamma: float = 0.99
     """Discount γ in y = r + γ·max_a' q'(s', a')."""
     buffer_size: int = 100_000
@@ -163,6 +168,11 @@ class DQNConfig(AgentConfig):
 
     def __post_init__(self) -> None:
         _check(self.lr > 0, f"agent.lr={self.lr} must be > 0")
+        _check(
+            self.lr_end is None or self.lr_end >= 0,
+            f"agent.lr_end={self.lr_end} must be >= 0 (or null)",
+        )
+        _check(self.lr_decay_steps >= 1, f"agent.lr_decay_steps={self.lr_decay_steps} must be >= 1")
         _check(0.0 <= self.gamma <= 1.0, f"agent.gamma={self.gamma} is out of range [0, 1]")
         _check(self.batch_size >= 1, f"agent.batch_size={self.batch_size} must be >= 1")
         _check(
@@ -178,6 +188,11 @@ class DQNConfig(AgentConfig):
         _check_choice("agent.loss", self.loss, DQN_LOSSES)
         _check_choice("agent.encoder", self.encoder, ENCODERS)
         _check_choice("agent.update_backend", self.update_backend, UPDATE_BACKENDS)
+        _check(
+            not (self.compile and self.lr_end is not None),
+            "agent.compile=true with agent.lr_end: a compiled update is specialised to one "
+            "learning rate and would recompile as it anneals; set agent.lr_end=null to compile",
+        )
         _check(
             not (self.compile and self.update_backend == "numpy"),
             "agent.compile=true compiles the torch update; it needs agent.update_backend=torch "

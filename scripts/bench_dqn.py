@@ -166,7 +166,10 @@ def cliff(seeds: int, cliff_seeds: int, workdir: Path) -> list[str]:
 
 
 def cartpole(seeds: int, workdir: Path) -> list[str]:
-    """The tuned CartPole preset over seeds: the final greedy evaluation after 50k env steps."""
+    """The tuned CartPole preset over seeds: the final greedy evaluation after 50k env steps.
+
+    The preset was chosen on seeds 0-4; the default 10 seeds show how it does on others too.
+    """
     lines = ["### Learning: CartPole", "", *LEARNING_HEADER]
     returns = []
     for seed in range(seeds):
@@ -180,8 +183,14 @@ def cartpole(seeds: int, workdir: Path) -> list[str]:
     return [
         *lines,
         "",
-        f"Return 500 on {sum(r == 500 for r in returns)} of {seeds} seeds at the end of the run "
-        f"({machine()}; target: 5 of 5 within 50k env steps).",
+        f"Return 500 on {sum(r == 500 for r in returns[:5])} of seeds 0-4"
+        + (
+            f" and on {sum(r == 500 for r in returns[5:])} of seeds 5-{seeds - 1}"
+            if seeds > 5
+            else ""
+        )
+        + f" at the end of the run ({machine()}; target: 5 of 5 within 50k env steps; the preset "
+        "was chosen on seeds 0-4).",
     ]
 
 
@@ -197,6 +206,12 @@ def main() -> None:
     parser.add_argument(
         "--cliff-seeds", type=int, default=10, help="seeds of rlkit's cliff run (about 25 s each)"
     )
+    parser.add_argument(
+        "--cartpole-seeds",
+        type=int,
+        default=10,
+        help="seeds of the CartPole preset (about 60 s each)",
+    )
     parser.add_argument("--parts", default=",".join(PARTS), help="which tables to measure")
     args = parser.parse_args()
     parts = [p for p in args.parts.split(",") if p]
@@ -210,7 +225,7 @@ def main() -> None:
         if "cliff" in parts:
             report(cliff(args.seeds, args.cliff_seeds, Path(tmp)), "dqn-cliff")
         if "cartpole" in parts:
-            report(cartpole(args.seeds, Path(tmp)), "dqn-cartpole")
+            report(cartpole(args.cartpole_seeds, Path(tmp)), "dqn-cartpole")
 
 
 def report(lines: list[str], section: str) -> None:

@@ -109,6 +109,9 @@ def test_bad_ddpg_values(override: str, expected: str) -> None:
         ("agent.loss=l1", "agent.loss='l1' is not valid; choose one of: mse, huber"),
         ("agent.target_update=soft", "choose one of: hard, polyak"),
         ("agent.n_step=0", "agent.n_step=0 must be >= 1"),
+        ("agent.lr_end=-0.001", "agent.lr_end=-0.001 must be >= 0 (or null)"),
+        ("agent.lr_decay_steps=0", "agent.lr_decay_steps=0 must be >= 1"),
+        ("agent.lr_end=0 agent.compile=true", "agent.compile=true with agent.lr_end"),
         ("agent.hidden_sizes=[]", "needs at least one layer"),
         ("agent.max_grad_norm=-1", "agent.max_grad_norm=-1.0 must be > 0 (or null)"),
         ("agent.lr=abc", "agent.lr=abc has the wrong type: expected a number"),
@@ -116,7 +119,7 @@ def test_bad_ddpg_values(override: str, expected: str) -> None:
 )
 def test_bad_dqn_values(override: str, expected: str) -> None:
     with pytest.raises(ConfigError) as info:
-        compose_config(["agent=dqn", "env=cartpole", override])
+        compose_config(["agent=dqn", "env=cartpole", *override.split()])
     assert "\n" not in str(info.value) and expected in str(info.value)
 
 

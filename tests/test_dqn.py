@@ -149,6 +149,32 @@ def test_learning_starts_and_train_freq() -> None:
     assert updated == [20, 24, 28, 32, 36, 40]
 
 
+def test_lr_is_constant_without_lr_end() -> None:
+    agent = make_agent(lr=0.01, learning_starts=8, batch_size=8)
+    feed(agent, 40)
+    assert agent.lr_at(0) == agent.lr_at(10**6) == 0.01
+    assert agent.optimizer.param_groups[0]["lr"] == 0.01
+
+
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+def test_lr_anneals_linearly_and_adam_steps_with_it(backend: str) -> None:
+    """lr_at follows lr + (lr_end - lr)·step/lr_decay_steps, then stays at lr_end; the optimizer
+    uses the value due at each update, whichever backend computes the step."""
+    kwargs = dict(lr=0.01, lr_end=0.002, lr_decay_steps=100, learning_starts=8, batch_size=8)
+    agent = make_agent(update_backend=backend, **kwargs)
+    assert [agent.lr_at(s) for s in (0, 25, 50, 100, 500)] == pytest.approx(
+        [0.01, 0.008, 0.006, 0.002, 0.002]
+    )
+    feed(agent, 48)  # last update at step 48
+    assert agent.optimizer.param_groups[0]["lr"] == pytest.approx(0.01 - 0.008 * 48 / 100)
+    # An lr of 0 freezes q: Adam's step is lr times its normalised moment.
+    frozen = make_agent(update_backend=backend, **{**kwargs, "lr_end": 0.0, "lr_decay_steps": 1})
+    feed(frozen, 20)
+    before = copy.deepcopy(frozen.q_net.state_dict())
+    feed(frozen, 20, start=20)
+    assert all(torch.equal(before[k], v) for k, v in frozen.q_net.state_dict().items())
+
+
 def same(a: nn.Module, b: nn.Module) -> bool:
     return all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters(), strict=True))
 

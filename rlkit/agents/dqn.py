@@ -34,7 +34,7 @@ from rlkit.config import DQNConfig
 from rlkit.errors import ConfigError
 from rlkit.nets import QNetwork, observation_encoder
 from rlkit.observations import observation_batch
-from rlkit.schedules import Ticks, epsilon_schedule_of
+from rlkit.schedules import Ticks, epsilon_schedule_of, linear_schedule
 from rlkit.targets import hard_update, polyak_update
 from rlkit.transition import Transition
 
@@ -173,6 +173,12 @@ class DQN:
         self.optimizer.step()
         return {"loss": loss.detach(), "q_mean": q.detach().mean()}
 
+    def lr_at(self, global_step: int) -> float:
+        """Adam's learning rate at an env step: ``lr``, or annealed linearly toward ``lr_end``."""
+        if self.cfg.lr_end is None:
+            return self.cfg.lr
+        return linear_schedule(self.cfg.lr, self.cfg.lr_end, self.cfg.lr_decay_steps, global_step)
+
     def update_target(self) -> None:
         """Refresh q' from q: a hard copy, or a Polyak step with ``tau``."""
         if self.cfg.target_update == "hard":
@@ -191,6 +197,9 @@ class DQN:
         updates = self._train_ticks.due(global_step, started)
         copies = self._target_ticks.due(global_step, started)
         metrics = None
+        if updates and cfg.lr_end is not None:
+            # Both updates read Adam's lr from its param group at every step.
+            self.optimizer.param_groups[0]["lr"] = self.lr_at(global_step)
         for _ in range(updates * cfg.gradient_steps):
             metrics = self._update(self.buffer.sample(cfg.batch_size))
             if cfg.target_update == "polyak":
