@@ -1,0 +1,67 @@
+"""The benchmark scripts' own logic (not their measurements): resumable learning runs."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from rlkit.checkpoint import CHECKPOINT_NAME
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+
+
+@pytest.fixture
+def bench_ddpg(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    module = importlib.import_module("bench_ddpg")
+    yield module
+    sys.modules.pop("bench_ddpg", None)
+
+
+def fake_runner(calls: list[list[str]]):
+    """Stands in for ``run_rlkit``: records the overrides, writes a summary into hydra.run.dir."""
+
+    def run(overrides, workdir, log=None):
+        calls.append(list(overrides))
+        where = next(o for o in overrides if o.startswith("hydra.run.dir="))
+        run_dir = Path(where.removeprefix("hydra.run.dir="))
+        run_dir.mkdir(parents=True)
+        summary = {"eval_return_mean": 1.0, "total_steps": 10}
+        (run_dir / "summary.json").write_text(json.dumps(summary))
+        return {**summary, "run_dir": str(run_dir)}, 12.5
+
+    return run
+
+
+def test_resumable_run_starts_resumes_and_reads_back(bench_ddpg, tmp_path, monkeypatch) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(bench_ddpg, "run_rlkit", fake_runner(calls))
+    seed_dir = tmp_path / "ddpg-pendulum-seed0"
+    seed_dir.mkdir()
+
+    # Nothing there: a fresh run into part0, checkpointed.
+    summary, wall = bench_ddpg.resumable_run(["seed=0"], seed_dir, 500, None)
+    assert wall == 12.5 and calls[-1][:2] == ["seed=0", "checkpoint_interval=500"]
+    assert calls[-1][-1] == f"hydra.run.dir={(seed_dir / 'part0').resolve()}"
+
+    # Finished: read back, nothing run.
+    assert bench_ddpg.resumable_run(["seed=0"], seed_dir, 500, None)[0] == summary
+    assert len(calls) == 1
+
+    # Interrupted after a checkpoint (part1), and again before one (part2): part2 is dropped and
+    # part1 resumes into part2; the time of a run over several sittings is not known.
+    (seed_dir / "part0" / "summary.json").unlink()
+    (seed_dir / "part1").mkdir()
+    (seed_dir / "part1" / CHECKPOINT_NAME).write_bytes(b"")
+    (seed_dir / "part2").mkdir()
+    _, wall = bench_ddpg.resumable_run(["seed=0"], seed_dir, 500, None)
+    assert wall is None
+    assert calls[-1] == [
+        f"resume={(seed_dir / 'part1').resolve()}",
+        f"hydra.run.dir={(seed_dir / 'part2').resolve()}",
+    ]
+    assert (seed_dir / "part2" / "summary.json").is_file()
