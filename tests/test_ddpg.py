@@ -80,6 +80,50 @@ def test_actor_loss_is_minus_q_of_the_actors_action() -> None:
     assert set(metrics) == {"critic_loss", "actor_loss", "q_mean"}
 
 
+def test_update_equals_the_plain_two_step_update() -> None:
+    # The reference: the pseudo-code's critic step then actor step, with a plain backward that
+    # also fills the critic's gradients during the actor step (as most implementations do).
+    agent = make_agent()
+    reference = copy.deepcopy(agent)
+    b = batch(n=4, obs=np.random.default_rng(1).uniform(-1, 1, (4, 3)).tolist())
+    agent.update(b)
+
+    critic_loss = nn.functional.mse_loss(reference.critic(b.obs, b.actions), reference.td_target(b))
+    reference.critic_optimizer.zero_grad()
+    critic_loss.backward()
+    critic_grads = [p.grad.clone() for p in reference.critic.parameters()]
+    reference.critic_optimizer.step()
+    actor_loss = -reference.critic(b.obs, reference.actor(b.obs)).mean()
+    reference.actor_optimizer.zero_grad()
+    actor_loss.backward()
+    reference.actor_optimizer.step()
+
+    for name in ("actor", "critic"):
+        for x, y in zip(getattr(agent, name).parameters(), getattr(reference, name).parameters(),
+                        strict=True):  # fmt: skip
+            torch.testing.assert_close(x, y, rtol=0, atol=0)
+    # The actor step leaves the critic's gradients alone: they are its own loss's only.
+    for p, g in zip(agent.critic.parameters(), critic_grads, strict=True):
+        torch.testing.assert_close(p.grad, g, rtol=0, atol=0)
+
+
+def test_compiled_update_equals_eager() -> None:
+    """``agent.compile=true`` is a speed switch only: the same batches give the same steps."""
+    agents = {flag: make_agent(compile=flag) for flag in (False, True)}
+    rng = np.random.default_rng(2)
+    for _ in range(3):
+        b = batch(n=4, obs=rng.uniform(-1, 1, (4, 3)).tolist(),
+                  actions=rng.uniform(-1, 1, (4, 1)).tolist())  # fmt: skip
+        eager, compiled = (agents[flag]._update(b) for flag in (False, True))
+        for name in eager:
+            torch.testing.assert_close(compiled[name], eager[name], rtol=1e-5, atol=1e-6)
+    for name in ("actor", "critic", "actor_target", "critic_target"):
+        for x, y in zip(getattr(agents[False], name).parameters(),
+                        getattr(agents[True], name).parameters(), strict=True):  # fmt: skip
+            torch.testing.assert_close(y, x, rtol=1e-5, atol=1e-6)
+    assert agents[True]._update is not agents[True].update
+
+
 def test_actor_step_increases_q() -> None:
     agent = make_agent(actor_lr=1e-2, critic_lr=1e-12)
     b = batch(n=8, obs=np.random.default_rng(0).uniform(-1, 1, (8, 3)).tolist())

@@ -97,9 +97,8 @@ class DDPG:
         self.critic = self.critic.to(self.device)
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.actor_optimizer = torch.optim.Adam(
-            self.actor.parameters(), lr=cfg.actor_lr, fused=True
-        )
+        self._actor_params = list(self.actor.parameters())
+        self.actor_optimizer = torch.optim.Adam(self._actor_params, lr=cfg.actor_lr, fused=True)
         self.critic_optimizer = torch.optim.Adam(
             self.critic.parameters(), lr=cfg.critic_lr, fused=True
         )
@@ -172,7 +171,9 @@ class DDPG:
         # The sampled policy gradient: ascend Q(s, μ(s)) through the critic into the actor.
         actor_loss = -self.critic(batch.obs, self.actor(batch.obs)).mean()
         self.actor_optimizer.zero_grad(set_to_none=True)
-        actor_loss.backward()
+        # Only μ's gradients: naming them lets autograd skip the critic's weight gradients, which
+        # this step would throw away (about a tenth of an update's arithmetic at 400x300).
+        actor_loss.backward(inputs=self._actor_params)
         self.actor_optimizer.step()
 
         polyak_update(self.critic_target, self.critic, self.cfg.tau)
