@@ -3,7 +3,7 @@
 1. Speed: ``agent=ddpg env=pendulum`` with rl-baselines3-zoo's Pendulum hyperparameters (400x300
    nets, lr 1e-3, γ 0.98, buffer 200k, learning_starts 10k, Gaussian σ 0.1, train_freq 1,
    gradient_steps 1) against SB3's DDPG with the same values, alternating in fresh processes;
-   env steps/s of the training loop.
+   env steps/s of the training loop, and where an rlkit update spends its time.
 2. Learning: the preset of each env in ``--envs`` over ``--seeds`` seeds: mean ± std and per seed.
 
 Prints the tables and writes them into ``docs/benchmarks.md`` (its own section).
@@ -15,7 +15,7 @@ Prints the tables and writes them into ``docs/benchmarks.md`` (its own section).
 ``--device`` is given to the learning runs (the speed table is the CPU comparison).
 
 ``--runs DIR`` keeps the learning runs in DIR and checkpoints them every ``--checkpoint-every``
-env steps, so a long table (LunarLander: about 40 minutes a seed on 2 cores) can be built over
+env steps, so a long table (LunarLander: about 75 minutes a seed on one core) can be built over
 several sittings: run the same command again and a finished seed is read back, an interrupted one
 resumes from its last checkpoint (rlkit's resume is exact), a missing one starts.
 """
@@ -62,6 +62,58 @@ print("RESULT", json.dumps({"steps_per_s": steps / (time.perf_counter() - starte
 """
 
 
+UPDATE_PROFILE_SCRIPT = """
+import json, sys, time
+import gymnasium as gym
+import numpy as np
+import torch
+from torch.profiler import ProfilerActivity, profile
+from torch.utils.flop_counter import FlopCounterMode
+from rlkit.agents.ddpg import DDPG
+from rlkit.config import DDPGConfig
+torch.set_num_threads(int(sys.argv[1]))
+updates = int(sys.argv[2])
+env = gym.make("Pendulum-v1")
+cfg = DDPGConfig(gamma=0.98, buffer_size=200_000, learning_starts=0)  # 400x300, batch 256
+agent = DDPG(cfg, env.observation_space, env.action_space, seed=0)
+rng = np.random.default_rng(0)
+for _ in range(1000):
+    obs = rng.uniform(-1, 1, (1, 3)).astype(np.float32)
+    agent.buffer.add(obs, rng.uniform(-1, 1, (1, 1)), np.zeros(1), obs, np.zeros(1, bool),
+                     np.zeros(1, bool))
+batch = agent.buffer.sample(cfg.batch_size)
+with FlopCounterMode(display=False) as counter:
+    agent.update(batch)
+for _ in range(max(1, updates // 10)):
+    agent.update(batch)
+started = time.perf_counter()
+for _ in range(updates):
+    agent.update(batch)
+seconds = (time.perf_counter() - started) / updates
+with profile(activities=[ProfilerActivity.CPU]) as prof:
+    for _ in range(max(1, updates // 4)):
+        agent.update(batch)
+events = prof.key_averages()
+total = sum(e.self_cpu_time_total for e in events)
+matmul = sum(e.self_cpu_time_total for e in events if e.key in ("aten::mm", "aten::addmm"))
+print("RESULT", json.dumps({"flops": counter.get_total_flops(), "seconds": seconds,
+                            "matmul_share": matmul / total}))
+"""
+
+
+def profile_update(threads: int, updates: int = 200) -> dict[str, float]:
+    """FLOPs of one rlkit DDPG update (the zoo's nets, batch 256), its time, and the share of
+    that time spent in matrix products, in a fresh interpreter."""
+    out = subprocess.run(
+        [sys.executable, "-c", UPDATE_PROFILE_SCRIPT, str(threads), str(updates)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
+
+
 def run_sb3(steps: int, learning_starts: int) -> float:
     """SB3's DDPG with the zoo's Pendulum values in a fresh interpreter; its env steps/s."""
     out = subprocess.run(
@@ -90,6 +142,12 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
     for _ in range(rounds):
         ours.append(run_rlkit(overrides, workdir)[0]["env_steps_per_s"])
         theirs.append(run_sb3(steps, learning_starts))
+    # Both libraries do the same matrix products each step; this says how far from them the
+    # rest of rlkit's loop is, i.e. how much faster any rewrite on this CPU could get.
+    threads = cpu_count()
+    update = profile_update(threads)
+    matmul_ms = 1e3 * update["seconds"] * update["matmul_share"]
+    sb3_ms = 1e3 / statistics.median(theirs)
     return [
         "### Speed: DDPG on Pendulum-v1 with the zoo's hyperparameters, one env, CPU",
         "",
@@ -99,6 +157,14 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
         *ratio_table(ours, theirs),
         "",
         "Target: at least 3x SB3's steps/s.",
+        "",
+        f"Where the time goes (same run; `torch.utils.flop_counter` and `torch.profiler`, 200 "
+        f"rlkit updates of batch 256 on {threads} threads): one update is "
+        f"{update['flops'] / 1e9:.2f} GFLOP of matrix products and takes "
+        f"{1e3 * update['seconds']:.1f} ms, {update['matmul_share']:.0%} of it in those products "
+        f"({update['flops'] / 1e9 / (matmul_ms / 1e3):.0f} GFLOP/s). SB3's median step took "
+        f"{sb3_ms:.1f} ms, so even with everything but the matrix products free, rlkit at this "
+        f"arithmetic speed would be at most {sb3_ms / matmul_ms:.1f}x SB3.",
     ]
 
 

@@ -1,4 +1,5 @@
-"""The benchmark scripts' own logic (not their measurements): resumable learning runs."""
+"""The benchmark scripts' own logic (not their measurements): resumable learning runs, the
+DDPG update profile."""
 
 from __future__ import annotations
 
@@ -65,3 +66,12 @@ def test_resumable_run_starts_resumes_and_reads_back(bench_ddpg, tmp_path, monke
         f"hydra.run.dir={(seed_dir / 'part2').resolve()}",
     ]
     assert (seed_dir / "part2" / "summary.json").is_file()
+
+
+def test_update_profile_counts_the_zoo_nets_matrix_products(bench_ddpg) -> None:
+    # Pendulum (obs 3, action 1), 400x300 nets, batch 256, the critic's weight gradients skipped
+    # in the actor step: 1,214,600 multiply-adds a sample (tests/test_ddpg.py counts a small net).
+    update = bench_ddpg.profile_update(threads=1, updates=4)
+    assert update["flops"] == 2 * 256 * 1_214_600
+    assert update["seconds"] > 0
+    assert 0 < update["matmul_share"] <= 1

@@ -107,6 +107,24 @@ def test_update_equals_the_plain_two_step_update() -> None:
         torch.testing.assert_close(p.grad, g, rtol=0, atol=0)
 
 
+def test_update_does_exactly_the_matrix_products_it_needs() -> None:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    agent = make_agent(actor_hidden_sizes=[16], critic_hidden_sizes=[32])  # obs 3, action 1
+    actor = 3 * 16 + 16 * 1  # multiply-adds a sample, forward
+    critic = (3 + 1) * 32 + 32 * 1
+    expected = (
+        actor + critic  # y: Q'(s', μ'(s'))
+        + critic + critic + 32 * 1  # Q(s, a); its weight gradients; the input gradient into layer 2
+        + actor + critic  # Q(s, μ(s))
+        + critic  # ∂Q/∂a through every critic layer, but no critic weight gradients
+        + actor + 16 * 1  # μ's weight gradients; the input gradient into its layer 2
+    )  # fmt: skip
+    with FlopCounterMode(display=False) as counter:
+        agent.update(batch(n=4))
+    assert counter.get_total_flops() == 2 * 4 * expected
+
+
 def test_compiled_update_equals_eager() -> None:
     """``agent.compile=true`` is a speed switch only: the same batches give the same steps."""
     agents = {flag: make_agent(compile=flag) for flag in (False, True)}
