@@ -133,16 +133,20 @@ def envs_for_agent(agent: str) -> list[str]:
 
 
 def check_compatible(agent: str, env_cfg: EnvConfig) -> None:
-    """Raise ``IncompatibleError`` (naming the envs that fit) if the agent cannot learn the env."""
+    """Raise ``IncompatibleError`` (naming the agents that can learn the env and the envs the
+    agent can use) if the agent cannot learn the env."""
     env = make_env(env_cfg)
     try:
         spec = AGENTS[agent]
         if spec.accepts(env.observation_space, env.action_space):
             return
+        fitting = [name for name, other in AGENTS.items() if other.accepts(
+            env.observation_space, env.action_space)]  # fmt: skip
         raise IncompatibleError(
             f"agent={agent} needs {spec.needs}, but env={env_cfg.name} has "
             f"{describe_space(env.observation_space)} observations and "
-            f"{describe_space(env.action_space)} actions; envs it can use: "
+            f"{describe_space(env.action_space)} actions; agents that can learn "
+            f"env={env_cfg.name}: {', '.join(sorted(fitting)) or 'none'}; envs it can use: "
             f"{', '.join(envs_for_agent(agent))}"
         )
     finally:

@@ -44,6 +44,7 @@ def test_multirun_sweeps_seeds(in_tmp: Path) -> None:
     [
         (["agent=nope"], "unknown agent 'nope'; valid choices: bc, ddpg, dqn, qlearning"),
         (["agent=ddpg", "env=cliff"], "agent=ddpg needs continuous (Box) actions"),
+        (["agent=ddpg", "env=cliff"], "agents that can learn env=cliff: bc, dqn, qlearning;"),
         (["agent=ddpg", "env=cartpole"], "envs it can use: lunarlander, mountaincar, pendulum"),
         (["agent=ddpg", "env=pendulum", "agent.noise=pink"], "agent.noise='pink' is not valid"),
         (["agent=dqn", "env=pendulum"], "agent=dqn needs discrete actions"),

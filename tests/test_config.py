@@ -59,6 +59,8 @@ def test_every_pair_composes_and_compatibility_is_as_expected(agent: str, env: s
         message = str(info.value)
         assert "\n" not in message and f"env={env}" in message
         assert message.endswith(f"envs it can use: {USABLE[agent]}")
+        learners = sorted(a for a, envs in USABLE.items() if env in envs.split(", "))
+        assert f"agents that can learn env={env}: {', '.join(learners)};" in message
 
 
 def test_qlearning_defaults_are_the_lectures() -> None:
