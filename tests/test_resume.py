@@ -19,6 +19,13 @@ DQN_FAST = [
     "agent.batch_size=16",
     "agent.epsilon_decay_steps=1000",
 ]
+DDPG_FAST = [
+    "agent.learning_starts=200",
+    "agent.batch_size=16",
+    "agent.actor_hidden_sizes=[32]",
+    "agent.critic_hidden_sizes=[32]",
+    "torch_threads=1",  # tiny nets: extra threads only add overhead
+]
 
 
 def train(agent: str, env: str, steps: int, extra: list[str], **kwargs: object) -> rlkit.Run:
@@ -47,6 +54,7 @@ def train(agent: str, env: str, steps: int, extra: list[str], **kwargs: object) 
         ("dqn", "cartpole", 1, [*DQN_FAST, "agent.update_backend=torch"]),  # auto is numpy
         # Batched pong keeps its games' state itself (PingPongVectorEnv.get_state).
         ("dqn", "pong", 4, [*DQN_FAST, "env.points_to_win=2"]),
+        ("ddpg", "pendulum", 2, [*DDPG_FAST, "agent.noise=ornstein_uhlenbeck"]),
     ],
 )
 def test_stop_and_resume_gives_the_same_metrics(
@@ -137,11 +145,16 @@ def test_api_resume_errors(in_tmp: Path) -> None:
         rlkit.train(resume=str(first.dir), progress=False)
 
 
-@pytest.mark.parametrize("env", ["cliff", "cartpole"])
-def test_dqn_same_seed_gives_identical_metrics(in_tmp: Path, env: str) -> None:
-    runs = [train("dqn", env, 2000, DQN_FAST) for _ in range(2)]
+@pytest.mark.parametrize(
+    ("agent", "env", "extra"),
+    [("dqn", "cliff", DQN_FAST), ("dqn", "cartpole", DQN_FAST), ("ddpg", "pendulum", DDPG_FAST)],
+)
+def test_same_seed_gives_identical_metrics(
+    in_tmp: Path, agent: str, env: str, extra: list[str]
+) -> None:
+    runs = [train(agent, env, 2000, extra) for _ in range(2)]
     other = rlkit.train(
-        agent="dqn",
+        agent=agent,
         env=env,
         seed=2,
         total_steps=2000,
@@ -149,7 +162,7 @@ def test_dqn_same_seed_gives_identical_metrics(in_tmp: Path, env: str) -> None:
         log_interval=250,
         eval_episodes=2,
         device="cpu",
-        overrides=DQN_FAST,
+        overrides=extra,
     )
     first, second = ((r.dir / "metrics.csv").read_text() for r in runs)
     assert first == second
