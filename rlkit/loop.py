@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,53 @@ SUMMARY_KEYS = (
 
 EVAL_SEED_OFFSET = 1_000_000
 """Evaluation episodes are seeded apart from the training envs (seed + this)."""
+
+
+class TrainingStopped(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a run; ``signum`` says which (the CLI exits with 128 + it)."""
+
+    def __init__(self, signum: int) -> None:
+        """Remember the signal."""
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class StopRequests:
+    """While active, Ctrl-C (SIGINT) and SIGTERM only ask the loop to stop: it stops at the end of
+    the env step under way, so the checkpoint holds a whole step and resuming from it is exact. A
+    second signal stops at once (say, in a long evaluation).
+
+    Signal handlers belong to the main thread; elsewhere (a run in a worker thread) this does
+    nothing and the signals act as usual.
+    """
+
+    def __init__(self) -> None:
+        """No stop asked for yet."""
+        self.signum: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopRequests:
+        """Install the handlers."""
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._ask)
+        return self
+
+    def _ask(self, signum: int, frame: Any) -> None:
+        if self.signum is not None:
+            raise TrainingStopped(signum)
+        self.signum = signum
+
+    def raise_if_asked(self) -> None:
+        """Raise ``TrainingStopped`` if a signal came since the handlers were installed."""
+        if self.signum is not None:
+            raise TrainingStopped(self.signum)
+
+    def __exit__(self, *exc: object) -> None:
+        """Put the previous handlers back."""
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
 
 
 @dataclass
@@ -167,7 +216,8 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
 
     The run directory gets ``metrics.csv``, ``checkpoint.npz``, ``summary.json`` and the agent's
     own report. With ``cfg.resume`` the run continues from that run's checkpoint (the old directory
-    is only read). On Ctrl-C the metrics so far and a checkpoint are kept.
+    is only read). Ctrl-C or SIGTERM stops the run at the end of the env step under way (see
+    ``StopRequests``), keeps the metrics and a checkpoint, and raises ``TrainingStopped``.
     """
     started = time.perf_counter()
     resume_state = read_resume_checkpoint(cfg) if cfg.resume else None
@@ -215,7 +265,7 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
     evaluations: list[dict[str, Any]] = []
     s = state  # short name for the hot loop
     try:
-        with bar:
+        with bar, StopRequests() as stop:
             while s.global_step < cfg.total_steps:
                 actions = agent.act(s.obs, s.global_step)
                 next_obs, rewards, terminated, truncated, infos = envs.step(actions)
@@ -274,6 +324,7 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
                     s.next_checkpoint += cfg.checkpoint_interval or math.inf
                     _checkpoint(checkpoint_path, cfg, agent, s, envs, writer, console)
                 bar.update(s.global_step, s.last_return)
+                stop.raise_if_asked()
         train_time = time.perf_counter() - loop_started
         _checkpoint(checkpoint_path, cfg, agent, s, envs, writer, console)
         returns = evaluate(agent, cfg.env, cfg.eval_episodes, cfg.seed + EVAL_SEED_OFFSET)
@@ -283,7 +334,9 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
     except KeyboardInterrupt:
         _checkpoint(checkpoint_path, cfg, agent, s, envs, writer, console)
         console.print(
-            f"interrupted at step {s.global_step}; metrics and checkpoint kept in {run_dir}"
+            f"stopped at step {s.global_step:,}; metrics and checkpoint kept in {run_dir} "
+            f"(continue with: python -m rlkit.train resume={run_dir})",
+            soft_wrap=True,  # one line, so the command can be copied
         )
         raise
     finally:

@@ -7,6 +7,7 @@ no run directory. ``-m`` (multirun) sweeps work as in any Hydra app: ``-m seed=0
 
 from __future__ import annotations
 
+import signal
 import sys
 import types
 from pathlib import Path
@@ -42,6 +43,9 @@ def _hydra_app() -> Any:
             run_from_config(cfg, config, run_dir, Console())
         except RlkitError as e:
             _fail(e)
+        except KeyboardInterrupt as e:
+            # The loop has said where the checkpoint is; a traceback would only hide that line.
+            sys.exit(128 + getattr(e, "signum", signal.SIGINT))
         # The run directory is the last line: RUN=$(python -m rlkit.train ... | tail -1)
         print(run_dir, flush=True)
 

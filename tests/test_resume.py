@@ -4,14 +4,21 @@ stopped; bad resumes stop with one line and leave the old run directory as it wa
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from helpers import run_cli
 
 import rlkit
+from rlkit.agents.dqn import DQN
 from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from rlkit.errors import CheckpointError
+from rlkit.loop import TrainingStopped
 
 DQN_FAST = [
     "agent.learning_starts=200",
@@ -143,6 +150,49 @@ def test_api_resume_errors(in_tmp: Path) -> None:
     save_checkpoint(first.dir / CHECKPOINT_NAME, state)
     with pytest.raises(CheckpointError, match="from env 'cartpole'"):
         rlkit.train(resume=str(first.dir), progress=False)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_at_a_step_boundary_and_the_resume_is_exact(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch, signum: int
+) -> None:
+    whole = train("dqn", "cartpole", 3000, DQN_FAST)
+    learn = DQN.learn
+
+    def learn_then_signal(self: DQN, global_step: int) -> object:
+        metrics = learn(self, global_step)
+        if global_step == 1500:  # in the middle of an env step: after learning, before logging
+            signal.raise_signal(signum)
+        return metrics
+
+    with monkeypatch.context() as patch, pytest.raises(TrainingStopped) as info:
+        patch.setattr(DQN, "learn", learn_then_signal)
+        train("dqn", "cartpole", 3000, DQN_FAST, run_dir=in_tmp / "stopped")
+    assert info.value.signum == signum
+    assert load_checkpoint(in_tmp / "stopped" / CHECKPOINT_NAME)["loop"]["global_step"] == 1500
+    # The handlers are the usual ones again after the run.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    resumed = rlkit.train(resume=str(in_tmp / "stopped"), progress=False, device="cpu")
+    assert (resumed.dir / "metrics.csv").read_text() == (whole.dir / "metrics.csv").read_text()
+
+
+def test_cli_sigterm_keeps_a_checkpoint_and_says_how_to_continue(in_tmp: Path) -> None:
+    command = [sys.executable, "-m", "rlkit.train", "agent=qlearning", "env=cliff",
+               "total_steps=100000000", "progress=false"]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(command, cwd=in_tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list(in_tmp.glob("runs/*/*/metrics.csv")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # well into the loop
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert "Traceback" not in out + err
+    line = next(x for x in out.splitlines() if x.startswith("stopped at step "))
+    run_dir = Path(line.split("python -m rlkit.train resume=")[1].rstrip(")"))
+    assert (run_dir / CHECKPOINT_NAME).is_file()
 
 
 @pytest.mark.parametrize(
