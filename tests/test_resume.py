@@ -165,13 +165,14 @@ def test_a_signal_stops_at_a_step_boundary_and_the_resume_is_exact(
             signal.raise_signal(signum)
         return metrics
 
+    handlers = [signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)]
     with monkeypatch.context() as patch, pytest.raises(TrainingStopped) as info:
         patch.setattr(DQN, "learn", learn_then_signal)
         train("dqn", "cartpole", 3000, DQN_FAST, run_dir=in_tmp / "stopped")
     assert info.value.signum == signum
     assert load_checkpoint(in_tmp / "stopped" / CHECKPOINT_NAME)["loop"]["global_step"] == 1500
-    # The handlers are the usual ones again after the run.
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # The handlers are the caller's again after the run.
+    assert [signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)] == handlers
     resumed = rlkit.train(resume=str(in_tmp / "stopped"), progress=False, device="cpu")
     assert (resumed.dir / "metrics.csv").read_text() == (whole.dir / "metrics.csv").read_text()
 
