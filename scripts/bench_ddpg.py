@@ -104,11 +104,13 @@ print("RESULT", json.dumps({"flops": counter.get_total_flops(), "seconds": secon
 def profile_update(threads: int, updates: int = 200) -> dict[str, float]:
     """FLOPs of one rlkit DDPG update (the zoo's nets, batch 256), its time, and the share of
     that time spent in matrix products, in a fresh interpreter."""
+    return run_script(UPDATE_PROFILE_SCRIPT, threads, updates)
+
+
+def run_script(script: str, *args: object) -> dict:
+    """Run ``script`` in a fresh interpreter; the JSON of its ``RESULT`` line."""
     out = subprocess.run(
-        [sys.executable, "-c", UPDATE_PROFILE_SCRIPT, str(threads), str(updates)],
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True, check=True
     )
     line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
     return json.loads(line.removeprefix("RESULT "))
@@ -116,14 +118,7 @@ def profile_update(threads: int, updates: int = 200) -> dict[str, float]:
 
 def run_sb3(steps: int, learning_starts: int) -> float:
     """SB3's DDPG with the zoo's Pendulum values in a fresh interpreter; its env steps/s."""
-    out = subprocess.run(
-        [sys.executable, "-c", SB3_SCRIPT, str(steps), str(learning_starts)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))["steps_per_s"]
+    return run_script(SB3_SCRIPT, steps, learning_starts)["steps_per_s"]
 
 
 def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
