@@ -181,7 +181,64 @@ def with_resume_overrides(overrides: Sequence[str]) -> list[str]:
     except Exception as e:  # a damaged YAML file: say so in one line
         raise CheckpointError(f"resume={resume}: .hydra/overrides.yaml is unreadable") from e
     kept = [o for o in old if not o.lstrip("+~").startswith(("resume=", "hydra.", "hydra/"))]
-    return [*kept, *overrides]
+    combined = [*kept, *overrides]
+    _check_config_unchanged(run_dir, combined, overrides)
+    return combined
+
+
+def _flatten(node: object, prefix: str = "") -> dict[str, object]:
+    if not isinstance(node, dict):
+        return {prefix: node}
+    flat: dict[str, object] = {}
+    for key, value in node.items():
+        flat.update(_flatten(value, f"{prefix}{key}."))
+    return {key.rstrip("."): value for key, value in flat.items()}
+
+
+def _check_config_unchanged(run_dir: Path, combined: list[str], given: Sequence[str]) -> None:
+    """Stop a resume whose config would differ from the run's for a reason the user did not give.
+
+    A resume re-composes the run's overrides with today's ``conf/``; an edited preset or default
+    would otherwise change a run halfway without a word. Keys the user names now may change (that
+    is what ``total_steps=...`` on a resume is for); keys either side lacks (a field added since)
+    are left alone.
+    """
+    saved_path = run_dir / ".hydra" / "config.yaml"
+    if not saved_path.is_file():
+        return
+    try:
+        saved = _flatten(OmegaConf.to_container(OmegaConf.load(saved_path), resolve=True))
+    except Exception:  # an unreadable config: the checkpoint checks say what is wrong
+        return
+    composed, _ = compose_config(combined)
+    now = _flatten(OmegaConf.to_container(composed, resolve=True))
+    named = [o.lstrip("+~").partition("=")[0] for o in given if "=" in o]
+    changed = [
+        key
+        for key in saved
+        if key in now
+        and saved[key] != now[key]
+        and not any(key == name or key.startswith(f"{name}.") for name in named)
+    ]
+    if not changed:
+        return
+    key = changed[0]
+    old, new = _yaml_value(saved[key]), _yaml_value(now[key])
+    more = f" (also changed: {', '.join(changed[1:])})" if len(changed) > 1 else ""
+    raise ConfigError(
+        f"resume={run_dir}: the run began with {key}={old} but conf/ now gives {new}{more}; "
+        f"add {key}={old} to continue it as it began, or {key}={new} to change it"
+    )
+
+
+def _yaml_value(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ",".join(_yaml_value(v) for v in value) + "]"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 def validate_overrides(overrides: Sequence[str], multirun: bool) -> None:

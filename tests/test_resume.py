@@ -218,3 +218,23 @@ def test_same_seed_gives_identical_metrics(
     first, second = ((r.dir / "metrics.csv").read_text() for r in runs)
     assert first == second
     assert first != (other.dir / "metrics.csv").read_text()
+
+
+def test_a_resume_stops_when_conf_changed_since_the_run_began(in_tmp: Path) -> None:
+    first = train("qlearning", "cliff", 1000, [])
+    # What an edited preset or default looks like from the run's side: its saved config differs
+    # from what conf/ composes today.
+    saved = first.dir / ".hydra" / "config.yaml"
+    saved.write_text(saved.read_text().replace("gamma: 0.9", "gamma: 0.5"))
+    assert "gamma: 0.5" in saved.read_text()
+    before = snapshot(first.dir)
+    result = run_cli(f"resume={first.dir}", "total_steps=1500", cwd=in_tmp)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "began with agent.gamma=0.5 but conf/ now gives 0.9" in lines[0]
+    assert "add agent.gamma=0.5 to continue it as it began" in lines[0]
+    assert snapshot(first.dir) == before
+    # Naming the key settles it either way; total_steps, named too, may change freely.
+    resumed = rlkit.train(resume=str(first.dir), total_steps=1500, agent__gamma=0.5, progress=False)
+    assert resumed.config.agent.gamma == 0.5 and resumed.summary["total_steps"] == 1500
