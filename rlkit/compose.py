@@ -186,13 +186,14 @@ def with_resume_overrides(overrides: Sequence[str]) -> list[str]:
     return combined
 
 
-def _flatten(node: object, prefix: str = "") -> dict[str, object]:
+def flatten(node: object, prefix: str = "") -> dict[str, object]:
+    """A nested config (plain dicts) as ``{"agent.gamma": 0.98, ...}``; lists stay whole."""
     if not isinstance(node, dict):
         return {prefix: node}
     flat: dict[str, object] = {}
     for key, value in node.items():
-        flat.update(_flatten(value, f"{prefix}{key}."))
-    return {key.rstrip("."): value for key, value in flat.items()}
+        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
 
 
 def _check_config_unchanged(run_dir: Path, combined: list[str], given: Sequence[str]) -> None:
@@ -207,11 +208,11 @@ def _check_config_unchanged(run_dir: Path, combined: list[str], given: Sequence[
     if not saved_path.is_file():
         return
     try:
-        saved = _flatten(OmegaConf.to_container(OmegaConf.load(saved_path), resolve=True))
+        saved = flatten(OmegaConf.to_container(OmegaConf.load(saved_path), resolve=True))
     except Exception:  # an unreadable config: the checkpoint checks say what is wrong
         return
     composed, _ = compose_config(combined)
-    now = _flatten(OmegaConf.to_container(composed, resolve=True))
+    now = flatten(OmegaConf.to_container(composed, resolve=True))
     named = [o.lstrip("+~").partition("=")[0] for o in given if "=" in o]
     changed = [
         key

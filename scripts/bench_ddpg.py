@@ -17,7 +17,13 @@ Prints the tables and writes them into ``docs/benchmarks.md`` (its own section).
 ``--runs DIR`` keeps the learning runs in DIR and checkpoints them every ``--checkpoint-every``
 env steps, so a long table (LunarLander: about 75 minutes a seed on one core) can be built over
 several sittings: run the same command again and a finished seed is read back, an interrupted one
-resumes from its last checkpoint (rlkit's resume is exact), a missing one starts.
+resumes from its last checkpoint (rlkit's resume is exact), a missing one starts. A kept run
+trained with another seed, budget, agent or env config than the call asks for stops the script
+(one line) rather than lend its number to the table.
+
+``--tag NAME key=value ...`` measures a variant, the preset with those overrides, into a section of
+its own (``ddpg-<env>-NAME``), e.g. ``--tag zoo`` for rl-baselines3-zoo's values next to a preset
+tuned past them.
 """
 
 from __future__ import annotations
@@ -168,6 +174,34 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
     ]
 
 
+TRAINING_KEYS = ("seed", "total_steps", "num_envs", "agent", "env")
+"""What a run learns from; a run read back or resumed must match the call's on all of them."""
+
+
+def check_same_training(part: Path, overrides: list[str]) -> None:
+    """Stop (one line) when a kept run was trained otherwise than ``overrides`` ask: reading it
+    back would put another config's number in this table. Keys that only watch or pace a run
+    (``eval_interval``, ``torch_threads``, ...) may differ."""
+    from omegaconf import OmegaConf
+
+    from rlkit.compose import compose_config, flatten
+
+    saved_path = part / ".hydra" / "config.yaml"
+    if not saved_path.is_file():
+        return
+    saved = OmegaConf.to_container(OmegaConf.load(saved_path), resolve=True)
+    wanted = OmegaConf.to_container(compose_config(overrides)[0], resolve=True)
+
+    for top in TRAINING_KEYS:
+        old, new = flatten(saved.get(top), top), flatten(wanted.get(top), top)
+        for key in sorted(old.keys() & new.keys()):
+            if old[key] != new[key]:
+                raise SystemExit(
+                    f"{part} was trained with {key}={old[key]}, this call asks for {new[key]}; "
+                    "give another --runs directory"
+                )
+
+
 def resumable_run(
     overrides: list[str], seed_dir: Path, checkpoint_every: int, log: Path | None
 ) -> tuple[dict, float | None]:
@@ -179,6 +213,8 @@ def resumable_run(
     """
     parts = sorted(seed_dir.glob("part*"), key=lambda p: int(p.name.removeprefix("part")))
     for part in reversed(parts):
+        if (part / "summary.json").is_file() or (part / CHECKPOINT_NAME).is_file():
+            check_same_training(part, overrides)
         if (part / "summary.json").is_file():
             summary = json.loads((part / "summary.json").read_text())
             return {**summary, "run_dir": str(part)}, None
@@ -206,8 +242,13 @@ def learning(
     extra: list[str],
     runs: Path | None = None,
     checkpoint_every: int = 20_000,
+    tag: str | None = None,
 ) -> list[str]:
-    """One env's preset over seeds: a table of its own, so envs can be measured one at a time."""
+    """One env's preset over seeds: a table of its own, so envs can be measured one at a time.
+
+    With a ``tag`` the table is a variant (the preset with ``extra``'s overrides) and says so.
+    """
+    given = list(extra)
 
     if jobs > 1 and not any(x.startswith("torch_threads=") for x in extra):
         # Side-by-side runs each using every core oversubscribe the CPU (OpenMP threads spin on
@@ -243,11 +284,22 @@ def learning(
         import torch
 
         where += f" ({torch.cuda.get_device_name(0)})"
+    if tag is None:
+        title = (
+            f"### Learning: `python -m rlkit.train agent=ddpg env={env}` "
+            f"(preset conf/agent_env/ddpg_{env}.yaml)"
+        )
+    else:
+        title = (
+            f"### Learning, {tag}: `python -m rlkit.train agent=ddpg env={env} {' '.join(given)}`"
+        )
+    command = f"python scripts/bench_ddpg.py --skip-speed --envs {env}" + (
+        f" --tag {tag}" if tag else ""
+    )
     return [
-        f"### Learning: `python -m rlkit.train agent=ddpg env={env}` "
-        f"(preset conf/agent_env/ddpg_{env}.yaml)",
+        title,
         "",
-        f"Measured by `python scripts/bench_ddpg.py --skip-speed --envs {env}` on {where}"
+        f"Measured by `{command}` on {where}"
         + (", each run checkpointed and resumable (`--runs`)." if runs is not None else "."),
         "",
         "| env | steps | per-seed eval return (10 episodes) | mean ± std | slowest run | target |",
@@ -273,6 +325,9 @@ def main() -> None:
         "--runs", type=Path, help="keep the learning runs here; a second call resumes them"
     )
     parser.add_argument("--checkpoint-every", type=int, default=20_000, help="with --runs")
+    parser.add_argument(
+        "--tag", help="a variant (the preset plus the overrides): its own section, ddpg-<env>-<tag>"
+    )
     parser.add_argument("overrides", nargs="*", help="more key=value overrides for learning runs")
     args = parser.parse_args()
     envs = [e for e in args.envs.split(",") if e]
@@ -298,9 +353,10 @@ def main() -> None:
                         args.overrides,
                         args.runs,
                         args.checkpoint_every,
+                        args.tag,
                     )
                 ),
-                f"ddpg-{env}",
+                f"ddpg-{env}" + (f"-{args.tag}" if args.tag else ""),
             )
 
 

@@ -75,3 +75,33 @@ def test_update_profile_counts_the_zoo_nets_matrix_products(bench_ddpg) -> None:
     assert update["flops"] == 2 * 256 * 1_214_600
     assert update["seconds"] > 0
     assert 0 < update["matmul_share"] <= 1
+
+
+def test_a_kept_run_trained_otherwise_is_not_read_back(bench_ddpg, tmp_path, monkeypatch) -> None:
+    from omegaconf import OmegaConf
+
+    from rlkit.compose import compose_config
+
+    calls: list[list[str]] = []
+    monkeypatch.setattr(bench_ddpg, "run_rlkit", fake_runner(calls))
+    seed_dir = tmp_path / "ddpg-pendulum-seed0"
+    part = seed_dir / "part0"
+    (part / ".hydra").mkdir(parents=True)
+    asked = ["agent=ddpg", "env=pendulum", "seed=0"]
+    OmegaConf.save(compose_config(asked)[0], part / ".hydra" / "config.yaml")
+    (part / "summary.json").write_text(json.dumps({"eval_return_mean": -150.0}))
+
+    # What only watches or paces a run may differ; the run is read back.
+    kept = ["eval_interval=5000", "torch_threads=2"]
+    assert (
+        bench_ddpg.resumable_run([*asked, *kept], seed_dir, 500, None)[0]["eval_return_mean"]
+        == -150
+    )
+    # What it learns from may not: another config's number would land in the table.
+    with pytest.raises(
+        SystemExit, match=r"part0 was trained with agent.gamma=0.98, this call asks"
+    ):
+        bench_ddpg.resumable_run([*asked, "agent.gamma=0.5"], seed_dir, 500, None)
+    with pytest.raises(SystemExit, match=r"trained with seed=0, this call asks for 1"):
+        bench_ddpg.resumable_run(["agent=ddpg", "env=pendulum", "seed=1"], seed_dir, 500, None)
+    assert calls == []
