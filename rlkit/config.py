@@ -222,6 +222,9 @@ class DDPGConfig(AgentConfig):
     """Adam's learning rate for the actor μ."""
     critic_lr: float = 1e-3
     """Adam's learning rate for the critic Q."""
+    lr_decay_steps: int | None = None
+    """Anneal both learning rates linearly to 0 over this many env steps (SB3's
+    ``linear_schedule``); ``None``: constant."""
     gamma: float = 0.99
     """Discount γ in y = r + γ·Q'(s', μ'(s'))."""
     tau: float = 0.005
@@ -258,6 +261,15 @@ class DDPGConfig(AgentConfig):
     def __post_init__(self) -> None:
         for key in ("actor_lr", "critic_lr"):
             _check(getattr(self, key) > 0, f"agent.{key}={getattr(self, key)} must be > 0")
+        _check(
+            self.lr_decay_steps is None or self.lr_decay_steps >= 1,
+            f"agent.lr_decay_steps={self.lr_decay_steps} must be >= 1 (or null: constant rates)",
+        )
+        _check(
+            not (self.compile and self.lr_decay_steps is not None),
+            "agent.compile=true with agent.lr_decay_steps: a compiled update is specialised to "
+            "its learning rates and would recompile as they anneal; set one of them off",
+        )
         _check(0.0 <= self.gamma <= 1.0, f"agent.gamma={self.gamma} is out of range [0, 1]")
         _check(0.0 < self.tau <= 1.0, f"agent.tau={self.tau} is out of range (0, 1]")
         _check(self.batch_size >= 1, f"agent.batch_size={self.batch_size} must be >= 1")

@@ -89,6 +89,7 @@ def test_envs_for_each_agent() -> None:
     ("override", "expected"),
     [
         ("agent.noise_sigma=-0.1", "agent.noise_sigma=-0.1 must be >= 0"),
+        ("agent.lr_decay_steps=0", "agent.lr_decay_steps=0 must be >= 1"),
         ("agent.tau=0", "agent.tau=0.0 is out of range (0, 1]"),
         ("agent.tau=2", "agent.tau=2.0 is out of range (0, 1]"),
         ("agent.noise=pink", "choose one of: gaussian, ornstein_uhlenbeck"),
@@ -166,3 +167,10 @@ def test_bad_values_are_one_line_errors(override: str, expected: str) -> None:
     message = str(info.value)
     assert "\n" not in message
     assert expected in message
+
+
+def test_ddpg_compile_refuses_annealed_rates() -> None:
+    with pytest.raises(ConfigError, match="would recompile as they anneal"):
+        compose_config(
+            ["agent=ddpg", "env=pendulum", "agent.compile=true", "agent.lr_decay_steps=9"]
+        )

@@ -215,6 +215,29 @@ def test_store_keeps_unit_actions_and_resets_noise() -> None:
     assert float(agent.buffer.sample(1).actions[0, 0]) == pytest.approx(1.0)
 
 
+def test_learning_rates_anneal_linearly_to_zero() -> None:
+    agent = make_agent(actor_lr=1e-3, critic_lr=2e-3, lr_decay_steps=100, learning_starts=0)
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        agent.store(Transition(rng.normal(size=(1, 3)).astype(np.float32),
+                               rng.uniform(-2, 2, (1, 1)).astype(np.float32), rng.normal(size=1),
+                               rng.normal(size=(1, 3)).astype(np.float32), np.array([False]),
+                               np.array([False])))  # fmt: skip
+    # Adam's step reads the group's lr: a quarter through, both rates are at three quarters.
+    agent.learn(25)
+    assert agent.actor_optimizer.param_groups[0]["lr"] == pytest.approx(0.75e-3)
+    assert agent.critic_optimizer.param_groups[0]["lr"] == pytest.approx(1.5e-3)
+    # At the end of the schedule the nets stop moving.
+    agent.learn(100)
+    before = [p.clone() for p in [*agent.actor.parameters(), *agent.critic.parameters()]]
+    agent.learn(101)
+    after = [*agent.actor.parameters(), *agent.critic.parameters()]
+    assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True))
+    # Without a schedule the rates stay put.
+    constant = make_agent(actor_lr=1e-3)
+    assert constant.lr_fraction_at(10**9) == 1.0
+
+
 @pytest.mark.slow
 def test_ddpg_learns_pendulum(in_tmp) -> None:
     run = rlkit.train(agent="ddpg", env="pendulum", seed=0, progress=False)

@@ -62,6 +62,7 @@ def train(agent: str, env: str, steps: int, extra: list[str], **kwargs: object) 
         # Batched pong keeps its games' state itself (PingPongVectorEnv.get_state).
         ("dqn", "pong", 4, [*DQN_FAST, "env.points_to_win=2"]),
         ("ddpg", "pendulum", 2, [*DDPG_FAST, "agent.noise=ornstein_uhlenbeck"]),
+        ("ddpg", "pendulum", 1, [*DDPG_FAST, "agent.lr_decay_steps=2500"]),  # rates from the step
     ],
 )
 def test_stop_and_resume_gives_the_same_metrics(

@@ -35,7 +35,7 @@ from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Actor, Critic
 from rlkit.noise import make_noise
 from rlkit.observations import observation_batch
-from rlkit.schedules import Ticks
+from rlkit.schedules import Ticks, linear_schedule
 from rlkit.targets import polyak_update
 from rlkit.transition import Transition
 
@@ -197,12 +197,26 @@ class DDPG:
         )
         self.noise.reset(transition.terminated | transition.truncated)
 
+    def lr_fraction_at(self, global_step: int) -> float:
+        """The share of ``actor_lr`` and ``critic_lr`` in use at an env step: 1, or annealed
+        linearly to 0 over ``lr_decay_steps``."""
+        if self.cfg.lr_decay_steps is None:
+            return 1.0
+        return linear_schedule(1.0, 0.0, self.cfg.lr_decay_steps, global_step)
+
     def learn(self, global_step: int) -> dict[str, Any] | None:
         """Run the gradient steps that fall due by ``global_step``."""
         cfg = self.cfg
         started = global_step >= cfg.learning_starts and len(self.buffer) >= cfg.batch_size
+        updates = self._train_ticks.due(global_step, started)
+        if updates and cfg.lr_decay_steps is not None:
+            # Adam reads lr from its param group at every step; set from the step, a resume
+            # continues the schedule exactly.
+            fraction = self.lr_fraction_at(global_step)
+            self.actor_optimizer.param_groups[0]["lr"] = cfg.actor_lr * fraction
+            self.critic_optimizer.param_groups[0]["lr"] = cfg.critic_lr * fraction
         metrics = None
-        for _ in range(self._train_ticks.due(global_step, started) * cfg.gradient_steps):
+        for _ in range(updates * cfg.gradient_steps):
             metrics = self._update(self.buffer.sample(cfg.batch_size))
         return metrics
 
