@@ -186,14 +186,37 @@ def with_resume_overrides(overrides: Sequence[str]) -> list[str]:
     return combined
 
 
-def flatten(node: object, prefix: str = "") -> dict[str, object]:
+def _flatten(node: object, prefix: str = "") -> dict[str, object]:
     """A nested config (plain dicts) as ``{"agent.gamma": 0.98, ...}``; lists stay whole."""
     if not isinstance(node, dict):
         return {prefix: node}
     flat: dict[str, object] = {}
     for key, value in node.items():
-        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     return flat
+
+
+def config_changes(run_dir: Path, overrides: Sequence[str]) -> list[tuple[str, str, str]]:
+    """Where a run's saved config (``.hydra/config.yaml``) and what ``overrides`` compose to today
+    differ: ``(key, old, new)`` with the values as override text, for keys both have (a field
+    added since is left alone). Empty when the run has no readable saved config.
+
+    Raises:
+        ConfigError: the overrides themselves do not compose.
+    """
+    saved_path = run_dir / ".hydra" / "config.yaml"
+    if not saved_path.is_file():
+        return []
+    try:
+        saved = _flatten(OmegaConf.to_container(OmegaConf.load(saved_path), resolve=True))
+    except Exception:  # an unreadable config: the checkpoint checks say what is wrong
+        return []
+    now = _flatten(OmegaConf.to_container(compose_config(overrides)[0], resolve=True))
+    return [
+        (key, _yaml_value(saved[key]), _yaml_value(now[key]))
+        for key in saved
+        if key in now and saved[key] != now[key]
+    ]
 
 
 def _check_config_unchanged(run_dir: Path, combined: list[str], given: Sequence[str]) -> None:
@@ -201,31 +224,18 @@ def _check_config_unchanged(run_dir: Path, combined: list[str], given: Sequence[
 
     A resume re-composes the run's overrides with today's ``conf/``; an edited preset or default
     would otherwise change a run halfway without a word. Keys the user names now may change (that
-    is what ``total_steps=...`` on a resume is for); keys either side lacks (a field added since)
-    are left alone.
+    is what ``total_steps=...`` on a resume is for).
     """
-    saved_path = run_dir / ".hydra" / "config.yaml"
-    if not saved_path.is_file():
-        return
-    try:
-        saved = flatten(OmegaConf.to_container(OmegaConf.load(saved_path), resolve=True))
-    except Exception:  # an unreadable config: the checkpoint checks say what is wrong
-        return
-    composed, _ = compose_config(combined)
-    now = flatten(OmegaConf.to_container(composed, resolve=True))
     named = [o.lstrip("+~").partition("=")[0] for o in given if "=" in o]
     changed = [
-        key
-        for key in saved
-        if key in now
-        and saved[key] != now[key]
-        and not any(key == name or key.startswith(f"{name}.") for name in named)
+        change
+        for change in config_changes(run_dir, combined)
+        if not any(change[0] == name or change[0].startswith(f"{name}.") for name in named)
     ]
     if not changed:
         return
-    key = changed[0]
-    old, new = _yaml_value(saved[key]), _yaml_value(now[key])
-    more = f" (also changed: {', '.join(changed[1:])})" if len(changed) > 1 else ""
+    key, old, new = changed[0]
+    more = f" (also changed: {', '.join(c[0] for c in changed[1:])})" if len(changed) > 1 else ""
     raise ConfigError(
         f"resume={run_dir}: the run began with {key}={old} but conf/ now gives {new}{more}; "
         f"add {key}={old} to continue it as it began, or {key}={new} to change it"

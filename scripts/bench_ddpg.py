@@ -182,24 +182,14 @@ def check_same_training(part: Path, overrides: list[str]) -> None:
     """Stop (one line) when a kept run was trained otherwise than ``overrides`` ask: reading it
     back would put another config's number in this table. Keys that only watch or pace a run
     (``eval_interval``, ``torch_threads``, ...) may differ."""
-    from omegaconf import OmegaConf
+    from rlkit.compose import config_changes
 
-    from rlkit.compose import compose_config, flatten
-
-    saved_path = part / ".hydra" / "config.yaml"
-    if not saved_path.is_file():
-        return
-    saved = OmegaConf.to_container(OmegaConf.load(saved_path), resolve=True)
-    wanted = OmegaConf.to_container(compose_config(overrides)[0], resolve=True)
-
-    for top in TRAINING_KEYS:
-        old, new = flatten(saved.get(top), top), flatten(wanted.get(top), top)
-        for key in sorted(old.keys() & new.keys()):
-            if old[key] != new[key]:
-                raise SystemExit(
-                    f"{part} was trained with {key}={old[key]}, this call asks for {new[key]}; "
-                    "give another --runs directory"
-                )
+    for key, old, new in config_changes(part, overrides):
+        if key.split(".")[0] in TRAINING_KEYS:
+            raise SystemExit(
+                f"{part} was trained with {key}={old}, this call asks for {new}; "
+                "give another --runs directory"
+            )
 
 
 def resumable_run(
