@@ -105,6 +105,10 @@ class LoopState:
     next_checkpoint: float = math.inf
     rows_written: int = 0
     """Rows of ``metrics.csv`` (after the header) that belong to the run up to ``global_step``."""
+    train_time_s: float = 0.0
+    """Seconds spent in the training loop up to ``global_step``, over all sittings."""
+    evaluations: list[dict[str, Any]] = field(default_factory=list)
+    """The periodic evaluations so far, so a resumed run's summary lists all of them."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for a checkpoint (``inf`` as ``None``)."""
@@ -120,6 +124,7 @@ class LoopState:
         for key in ("next_log", "next_eval", "next_checkpoint"):
             state[key] = math.inf if state[key] is None else state[key]
         state["last_metrics"] = dict(state["last_metrics"])
+        state["evaluations"] = list(state.get("evaluations", []))  # older checkpoints lack both
         return cls(**state)
 
 
@@ -260,10 +265,10 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
         cfg.total_steps, f"{cfg.agent.name} on {cfg.env.name}", console, enabled=cfg.progress
     )
     loop_started = time.perf_counter()
-    # Periodic evaluations with the training time spent before each (this process's only: a
-    # resumed run starts counting again). Kept out of metrics.csv, which must not depend on time.
-    evaluations: list[dict[str, Any]] = []
     s = state  # short name for the hot loop
+    # Periodic evaluations carry the training time spent before each, earlier sittings included;
+    # kept out of metrics.csv, which must not depend on time.
+    time_before = s.train_time_s
     try:
         with bar, StopRequests() as stop:
             while s.global_step < cfg.total_steps:
@@ -309,12 +314,9 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
                         eval_return_mean=float(returns.mean()),
                         eval_return_std=float(returns.std()),
                     )
-                    evaluations.append(
-                        _evaluation_record(
-                            s.global_step, time.perf_counter() - loop_started, returns
-                        )
-                    )
-                    seconds = evaluations[-1]["train_time_s"]
+                    s.train_time_s = time_before + time.perf_counter() - loop_started
+                    s.evaluations.append(_evaluation_record(s.global_step, s.train_time_s, returns))
+                    seconds = s.train_time_s
                     bar.print(
                         f"eval at step {s.global_step:,} after {seconds:.0f} s of training: "
                         f"return {returns.mean():.2f} ± {returns.std():.2f}"
@@ -322,16 +324,19 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
                     s.next_eval += cfg.eval_interval or math.inf
                 if s.global_step >= s.next_checkpoint:
                     s.next_checkpoint += cfg.checkpoint_interval or math.inf
+                    s.train_time_s = time_before + time.perf_counter() - loop_started
                     _checkpoint(checkpoint_path, cfg, agent, s, envs, writer, console)
                 bar.update(s.global_step, s.last_return)
                 stop.raise_if_asked()
         train_time = time.perf_counter() - loop_started
+        s.train_time_s = time_before + train_time
         _checkpoint(checkpoint_path, cfg, agent, s, envs, writer, console)
         returns = evaluate(agent, cfg.env, cfg.eval_episodes, cfg.seed + EVAL_SEED_OFFSET)
         eval_mean = float(returns.mean()) if len(returns) else None
         eval_std = float(returns.std()) if len(returns) else None
         writer.write(step=s.global_step, eval_return_mean=eval_mean, eval_return_std=eval_std)
     except KeyboardInterrupt:
+        s.train_time_s = time_before + time.perf_counter() - loop_started
         _checkpoint(checkpoint_path, cfg, agent, s, envs, writer, console)
         console.print(
             f"stopped at step {s.global_step:,}; metrics and checkpoint kept in {run_dir} "
@@ -354,7 +359,7 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
         train_time,
         eval_mean,
         eval_std,
-        evaluations,
+        s.evaluations,
     )
 
 
@@ -422,7 +427,7 @@ def _finish(
     """The agent's report, ``summary.json`` and the closing line.
 
     ``evaluations`` are the periodic ones (``eval_interval``), each with its step, the training
-    time before it and the episode returns; the final evaluation is ``eval_return_mean``/``std``.
+    time before it (earlier sittings of a resumed run included) and the episode returns; the final evaluation is ``eval_return_mean``/``std``.
     """
     report_env = make_env(cfg.env)
     report = agent.write_report(run_dir, report_env)

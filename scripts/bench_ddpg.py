@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -39,9 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import cpu_count, machine, ratio_table, run_rlkit, write_section
-
-from rlkit.checkpoint import CHECKPOINT_NAME
+from benchlib import cpu_count, machine, ratio_table, resumable_run, run_rlkit, write_section
 
 TARGETS = {
     "pendulum": "mean ≥ -200 at 20k steps",
@@ -172,54 +169,6 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
         f"{sb3_s:.0f} s, so with everything else free, rlkit at this arithmetic speed would be at "
         f"most {sb3_s / floor_s:.1f}x SB3.",
     ]
-
-
-TRAINING_KEYS = ("seed", "total_steps", "num_envs", "agent", "env")
-"""What a run learns from; a run read back or resumed must match the call's on all of them."""
-
-
-def check_same_training(part: Path, overrides: list[str]) -> None:
-    """Stop (one line) when a kept run was trained otherwise than ``overrides`` ask: reading it
-    back would put another config's number in this table. Keys that only watch or pace a run
-    (``eval_interval``, ``torch_threads``, ...) may differ."""
-    from rlkit.compose import config_changes
-
-    for key, old, new in config_changes(part, overrides):
-        if key.split(".")[0] in TRAINING_KEYS:
-            raise SystemExit(
-                f"{part} was trained with {key}={old}, this call asks for {new}; "
-                "give another --runs directory"
-            )
-
-
-def resumable_run(
-    overrides: list[str], seed_dir: Path, checkpoint_every: int, log: Path | None
-) -> tuple[dict, float | None]:
-    """One seed's run kept in ``seed_dir`` as ``part0``, ``part1``, ...: a finished part is read
-    back, the last checkpointed part is resumed into the next, else the seed starts afresh.
-
-    Returns the summary and the command's wall time (``None`` when it took several sittings: the
-    time of an interrupted sitting is not known).
-    """
-    parts = sorted(seed_dir.glob("part*"), key=lambda p: int(p.name.removeprefix("part")))
-    for part in reversed(parts):
-        if (part / "summary.json").is_file() or (part / CHECKPOINT_NAME).is_file():
-            check_same_training(part, overrides)
-        if (part / "summary.json").is_file():
-            summary = json.loads((part / "summary.json").read_text())
-            return {**summary, "run_dir": str(part)}, None
-        if (part / CHECKPOINT_NAME).is_file():
-            break
-        shutil.rmtree(part)  # killed before its first checkpoint: nothing to resume
-    else:
-        part = None
-    new = seed_dir / f"part{0 if part is None else int(part.name.removeprefix('part')) + 1}"
-    if part is None:
-        args = [*overrides, f"checkpoint_interval={checkpoint_every}"]
-    else:
-        args = [f"resume={part.resolve()}"]  # the old run's overrides come back with it
-    summary, wall = run_rlkit([*args, f"hydra.run.dir={new.resolve()}"], seed_dir, log)
-    return summary, (wall if part is None else None)
 
 
 def learning(

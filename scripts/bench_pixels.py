@@ -12,6 +12,10 @@ of the evaluation games, each to 21) (section ``pixels-learning``).
 
     python scripts/bench_pixels.py --device cuda [--steps 50000] [--rounds 2]
     python scripts/bench_pixels.py --device cuda --learn [--seeds 0 1 2] [--total-steps N]
+        [--runs DIR] [--jobs N] [key=value ...]
+
+``--runs DIR`` keeps each learning run, checkpointed, so a long (CPU) measurement can be stopped
+and continued by the same command; finished runs are read back.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import machine, run_rlkit, write_section
+from benchlib import cpu_count, machine, resumable_run, run_rlkit, write_section
 
 # One set of hyperparameters, given to both libraries field by field (SB3's Atari-style values).
 HYPER = {
@@ -108,45 +113,64 @@ def learn(
     gpu: str,
     extra: list[str],
     logs: Path | None = None,
+    runs: Path | None = None,
+    jobs: int = 1,
+    checkpoint_every: int = 20_000,
 ) -> str:
-    """Train the pixel preset per seed; the markdown table of time to beat the scripted player."""
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for seed in seeds:
-            overrides = ["agent=dqn", "env=pong_pixels", f"seed={seed}", f"device={device}"]
-            if total_steps is not None:
-                overrides.append(f"total_steps={total_steps}")
-            overrides += extra
-            log = None if logs is None else logs / f"dqn-pong_pixels-seed{seed}.log"
-            summary, wall = run_rlkit(overrides, Path(tmp), log)
-            evals = summary["evaluations"]
-            beaten = next((e for e in evals if win_rate(e["returns"]) > 0.5), None)
-            rows.append((seed, summary, wall, beaten, evals))
-            print(seed, beaten, summary["eval_return_mean"], f"{wall:.0f} s", flush=True)
-    steps = rows[0][1]["total_steps"]
+    """Train the pixel preset per seed; the markdown table of time to beat the scripted player.
+
+    With ``runs`` each seed's run is kept in ``runs/dqn-pong_pixels-seed<S>``, checkpointed, and
+    a later call resumes or reads it back (a CPU run takes hours); ``jobs`` seeds run at a time.
+    """
+    if jobs > 1 and not any(x.startswith("torch_threads=") for x in extra):
+        extra = [*extra, f"torch_threads={max(1, cpu_count() // jobs)}"]  # split the cores
+
+    def one(seed: int) -> tuple[int, dict, float | None]:
+        overrides = ["agent=dqn", "env=pong_pixels", f"seed={seed}", f"device={device}"]
+        if total_steps is not None:
+            overrides.append(f"total_steps={total_steps}")
+        overrides += extra
+        log = None if logs is None else logs / f"dqn-pong_pixels-seed{seed}.log"
+        if runs is None:
+            with tempfile.TemporaryDirectory() as tmp:
+                summary, wall = run_rlkit(overrides, Path(tmp), log)
+        else:
+            seed_dir = runs / f"dqn-pong_pixels-seed{seed}"
+            seed_dir.mkdir(parents=True, exist_ok=True)
+            summary, wall = resumable_run(overrides, seed_dir, checkpoint_every, log)
+        print(seed, summary["eval_return_mean"], "resumed" if wall is None else f"{wall:.0f} s")
+        return seed, summary, wall
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(one, seeds))
+    steps = results[0][1]["total_steps"]
+    interval = next((r[1]["evaluations"][0]["step"] for r in results if r[1]["evaluations"]), None)
     lines = [
-        "### Learning: `python -m rlkit.train agent=dqn env=pong_pixels device=cuda` "
+        "### Learning: `python -m rlkit.train agent=dqn env=pong_pixels` "
         "(preset conf/agent_env/dqn_pong_pixels.yaml)",
         "",
         f"Measured by `python scripts/bench_pixels.py --device {device} --learn` on {gpu}, "
-        f"{machine()}{' with ' + ' '.join(extra) if extra else ''}: {steps:,} env steps (8 "
-        "batched games), evaluated every "
-        f"{evals[0]['step'] if rows[0][4] else '-'} steps on 10 greedy games to 21 against the "
-        "default scripted opponent. *Beaten* is the first evaluation that wins more than half of "
-        "its games; its time is the training loop's wall time up to it (earlier evaluations "
-        "included).",
+        f"{machine()}{', ' + str(jobs) + ' seeds at a time' if jobs > 1 else ''}"
+        f"{' with ' + ' '.join(extra) if extra else ''}: {steps:,} env steps (8 batched games), "
+        f"evaluated every {f'{interval:,}' if interval else '-'} steps on greedy games to 21 "
+        "against the default scripted opponent. *Beaten* is the first evaluation that wins more "
+        "than half of its games; its time is the training loop's (over all sittings of a resumed "
+        "run; evaluations included); a run over several sittings has no command wall time (-).",
         "",
         "| seed | beaten at step | training time to beat it | final win rate | final mean score "
         "(agent - opponent) | command wall time |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
-    for seed, summary, wall, beaten, evals in rows:
+    for seed, summary, wall in results:
+        evals = summary["evaluations"]
+        beaten = next((e for e in evals if win_rate(e["returns"]) > 0.5), None)
         final = evals[-1]["returns"] if evals else []
         when = f"{beaten['step']:,}" if beaten else "not beaten"
         took = f"{beaten['train_time_s'] / 60:.1f} min" if beaten else "-"
         lines.append(
             f"| {seed} | {when} | {took} | {win_rate(final) if final else 0:.0%} | "
-            f"{summary['eval_return_mean']:+.1f} | {wall / 60:.1f} min |"
+            f"{summary['eval_return_mean']:+.1f} | "
+            f"{'-' if wall is None else f'{wall / 60:.1f} min'} |"
         )
     return "\n".join(lines)
 
@@ -161,6 +185,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--total-steps", type=int, default=None, help="override the preset's")
     parser.add_argument("--logs", type=Path, help="write each learning run's output here")
+    parser.add_argument(
+        "--runs", type=Path, help="keep each learning run here, checkpointed: a rerun resumes it"
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="learning runs at a time")
     parser.add_argument("overrides", nargs="*", help="more key=value overrides for --learn runs")
     args = parser.parse_args()
     import torch
@@ -169,7 +197,16 @@ def main() -> None:
         raise SystemExit("error: --device cuda but no CUDA GPU is available; give --device cpu")
     gpu = torch.cuda.get_device_name(0) if args.device == "cuda" else "no GPU (CPU run)"
     if args.learn:
-        markdown = learn(args.seeds, args.device, args.total_steps, gpu, args.overrides, args.logs)
+        markdown = learn(
+            args.seeds,
+            args.device,
+            args.total_steps,
+            gpu,
+            args.overrides,
+            args.logs,
+            args.runs,
+            args.jobs,
+        )
         print(markdown)
         print(f"\nwritten to {write_section(markdown, 'pixels-learning')}")
         return

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -81,3 +82,55 @@ def ratio_table(ours: Sequence[float], theirs: Sequence[float]) -> list[str]:
         f"| **{statistics.median(ratios):.2f}x** |"
     )
     return lines
+
+
+TRAINING_KEYS = ("seed", "total_steps", "num_envs", "agent", "env")
+"""What a run learns from; a run read back or resumed must match the call's on all of them."""
+
+
+def check_same_training(part: Path, overrides: list[str]) -> None:
+    """Stop (one line) when a kept run was trained otherwise than ``overrides`` ask: reading it
+    back would put another config's number in this table. Keys that only watch or pace a run
+    (``eval_interval``, ``torch_threads``, ...) may differ."""
+    from rlkit.compose import config_changes
+
+    for key, old, new in config_changes(part, overrides):
+        if key.split(".")[0] in TRAINING_KEYS:
+            raise SystemExit(
+                f"{part} was trained with {key}={old}, this call asks for {new}; "
+                "give another --runs directory"
+            )
+
+
+def resumable_run(
+    overrides: list[str], seed_dir: Path, checkpoint_every: int, log: Path | None
+) -> tuple[dict, float | None]:
+    """One seed's run kept in ``seed_dir`` as ``part0``, ``part1``, ...: a finished part is read
+    back, the last checkpointed part is resumed into the next, else the seed starts afresh.
+
+    Returns the summary and the command's wall time (for a run read back, the one it recorded;
+    ``None`` when it took several sittings: the time of an interrupted sitting is not known).
+    """
+    from rlkit.checkpoint import CHECKPOINT_NAME
+
+    parts = sorted(seed_dir.glob("part*"), key=lambda p: int(p.name.removeprefix("part")))
+    for part in reversed(parts):
+        if (part / "summary.json").is_file() or (part / CHECKPOINT_NAME).is_file():
+            check_same_training(part, overrides)
+        if (part / "summary.json").is_file():
+            summary = json.loads((part / "summary.json").read_text())
+            # A run finished in one sitting timed itself (its process, not the interpreter's start).
+            wall = summary.get("wall_time_s") if part.name == "part0" else None
+            return {**summary, "run_dir": str(part)}, wall
+        if (part / CHECKPOINT_NAME).is_file():
+            break
+        shutil.rmtree(part)  # killed before its first checkpoint: nothing to resume
+    else:
+        part = None
+    new = seed_dir / f"part{0 if part is None else int(part.name.removeprefix('part')) + 1}"
+    if part is None:
+        args = [*overrides, f"checkpoint_interval={checkpoint_every}"]
+    else:
+        args = [f"resume={part.resolve()}"]  # the old run's overrides come back with it
+    summary, wall = run_rlkit([*args, f"hydra.run.dir={new.resolve()}"], seed_dir, log)
+    return summary, (wall if part is None else None)

@@ -23,6 +23,12 @@ def bench_ddpg(monkeypatch: pytest.MonkeyPatch):
     sys.modules.pop("bench_ddpg", None)
 
 
+@pytest.fixture
+def benchlib(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    yield importlib.import_module("benchlib")
+
+
 def fake_runner(calls: list[list[str]]):
     """Stands in for ``run_rlkit``: records the overrides, writes a summary into hydra.run.dir."""
 
@@ -38,19 +44,19 @@ def fake_runner(calls: list[list[str]]):
     return run
 
 
-def test_resumable_run_starts_resumes_and_reads_back(bench_ddpg, tmp_path, monkeypatch) -> None:
+def test_resumable_run_starts_resumes_and_reads_back(benchlib, tmp_path, monkeypatch) -> None:
     calls: list[list[str]] = []
-    monkeypatch.setattr(bench_ddpg, "run_rlkit", fake_runner(calls))
+    monkeypatch.setattr(benchlib, "run_rlkit", fake_runner(calls))
     seed_dir = tmp_path / "ddpg-pendulum-seed0"
     seed_dir.mkdir()
 
     # Nothing there: a fresh run into part0, checkpointed.
-    summary, wall = bench_ddpg.resumable_run(["seed=0"], seed_dir, 500, None)
+    summary, wall = benchlib.resumable_run(["seed=0"], seed_dir, 500, None)
     assert wall == 12.5 and calls[-1][:2] == ["seed=0", "checkpoint_interval=500"]
     assert calls[-1][-1] == f"hydra.run.dir={(seed_dir / 'part0').resolve()}"
 
     # Finished: read back, nothing run.
-    assert bench_ddpg.resumable_run(["seed=0"], seed_dir, 500, None)[0] == summary
+    assert benchlib.resumable_run(["seed=0"], seed_dir, 500, None)[0] == summary
     assert len(calls) == 1
 
     # Interrupted after a checkpoint (part1), and again before one (part2): part2 is dropped and
@@ -59,7 +65,7 @@ def test_resumable_run_starts_resumes_and_reads_back(bench_ddpg, tmp_path, monke
     (seed_dir / "part1").mkdir()
     (seed_dir / "part1" / CHECKPOINT_NAME).write_bytes(b"")
     (seed_dir / "part2").mkdir()
-    _, wall = bench_ddpg.resumable_run(["seed=0"], seed_dir, 500, None)
+    _, wall = benchlib.resumable_run(["seed=0"], seed_dir, 500, None)
     assert wall is None
     assert calls[-1] == [
         f"resume={(seed_dir / 'part1').resolve()}",
@@ -77,13 +83,13 @@ def test_update_profile_counts_the_zoo_nets_matrix_products(bench_ddpg) -> None:
     assert 0 < update["matmul_share"] <= 1
 
 
-def test_a_kept_run_trained_otherwise_is_not_read_back(bench_ddpg, tmp_path, monkeypatch) -> None:
+def test_a_kept_run_trained_otherwise_is_not_read_back(benchlib, tmp_path, monkeypatch) -> None:
     from omegaconf import OmegaConf
 
     from rlkit.compose import compose_config
 
     calls: list[list[str]] = []
-    monkeypatch.setattr(bench_ddpg, "run_rlkit", fake_runner(calls))
+    monkeypatch.setattr(benchlib, "run_rlkit", fake_runner(calls))
     seed_dir = tmp_path / "ddpg-pendulum-seed0"
     part = seed_dir / "part0"
     (part / ".hydra").mkdir(parents=True)
@@ -94,14 +100,53 @@ def test_a_kept_run_trained_otherwise_is_not_read_back(bench_ddpg, tmp_path, mon
     # What only watches or paces a run may differ; the run is read back.
     kept = ["eval_interval=5000", "torch_threads=2"]
     assert (
-        bench_ddpg.resumable_run([*asked, *kept], seed_dir, 500, None)[0]["eval_return_mean"]
-        == -150
+        benchlib.resumable_run([*asked, *kept], seed_dir, 500, None)[0]["eval_return_mean"] == -150
     )
     # What it learns from may not: another config's number would land in the table.
     with pytest.raises(
         SystemExit, match=r"part0 was trained with agent.gamma=0.98, this call asks"
     ):
-        bench_ddpg.resumable_run([*asked, "agent.gamma=0.5"], seed_dir, 500, None)
+        benchlib.resumable_run([*asked, "agent.gamma=0.5"], seed_dir, 500, None)
     with pytest.raises(SystemExit, match=r"trained with seed=0, this call asks for 1"):
-        bench_ddpg.resumable_run(["agent=ddpg", "env=pendulum", "seed=1"], seed_dir, 500, None)
+        benchlib.resumable_run(["agent=ddpg", "env=pendulum", "seed=1"], seed_dir, 500, None)
     assert calls == []
+
+
+def test_pixel_learning_table_from_kept_runs(benchlib, tmp_path, monkeypatch) -> None:
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    bench_pixels = importlib.import_module("bench_pixels")
+    calls: list[list[str]] = []
+
+    def run(overrides, workdir, log=None):
+        calls.append(list(overrides))
+        run_dir = Path(next(o for o in overrides if o.startswith("hydra.run.dir="))[14:])
+        run_dir.mkdir(parents=True)
+        evaluations = [
+            {"step": 25_000, "train_time_s": 60.0, "returns": [-5.0, 2.0, -3.0]},
+            {"step": 50_000, "train_time_s": 132.0, "returns": [3.0, 4.0, -1.0]},
+        ]
+        summary = {
+            "eval_return_mean": 2.5,
+            "total_steps": 50_000,
+            "evaluations": evaluations,
+            "wall_time_s": 190.0,  # its own timing, without the interpreter's start
+        }
+        (run_dir / "summary.json").write_text(json.dumps(summary))
+        return summary, 200.0
+
+    monkeypatch.setattr(benchlib, "run_rlkit", run)
+    table = bench_pixels.learn([0, 1], "cpu", 50_000, "no GPU", [], runs=tmp_path, jobs=2)
+    assert len(calls) == 2 and all("torch_threads=1" in c for c in calls)
+    # Seed 0 first wins more than half of its games at 50k, after 2.2 min of training.
+    assert "| 0 | 50,000 | 2.2 min | 67% | +2.5 | 3.3 min |" in table
+    assert "evaluated every 25,000 steps" in table
+    # A second call reads the kept runs back: nothing is trained again.
+    again = bench_pixels.learn([0, 1], "cpu", 50_000, "no GPU", [], runs=tmp_path, jobs=2)
+    assert "| 0 | 50,000 | 2.2 min | 67% | +2.5 | 3.2 min |" in again
+    assert len(calls) == 2
+    # A run that took several sittings (its summary in part1): no command wall time to report.
+    seed_dir = tmp_path / "dqn-pong_pixels-seed1"
+    (seed_dir / "part0").rename(seed_dir / "part1")
+    resumed = bench_pixels.learn([1], "cpu", 50_000, "no GPU", [], runs=tmp_path)
+    assert "| 1 | 50,000 | 2.2 min | 67% | +2.5 | - |" in resumed
+    sys.modules.pop("bench_pixels", None)

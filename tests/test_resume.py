@@ -85,6 +85,23 @@ def test_stop_and_resume_gives_the_same_metrics(
     assert resumed.summary["eval_return_mean"] == whole.summary["eval_return_mean"]
 
 
+def test_a_resumed_summary_lists_the_evaluations_of_every_sitting(in_tmp: Path) -> None:
+    whole = train("qlearning", "cliff", 2000, [], eval_interval=500)
+    first = train("qlearning", "cliff", 1000, [], eval_interval=500)
+    resumed = rlkit.train(resume=str(first.dir), total_steps=2000, progress=False)
+
+    def scores(run: rlkit.Run) -> list[tuple[int, list[float]]]:
+        return [(e["step"], e["returns"]) for e in run.summary["evaluations"]]
+
+    assert [step for step, _ in scores(whole)] == [500, 1000, 1500, 2000]
+    assert scores(resumed) == scores(whole)
+    # Training time runs on across the sittings instead of starting again at 0.
+    times = [e["train_time_s"] for e in resumed.summary["evaluations"]]
+    assert times == sorted(times) and times[:2] == [
+        e["train_time_s"] for e in first.summary["evaluations"]
+    ]
+
+
 def test_resume_alone_continues_the_old_run_with_its_config(in_tmp: Path) -> None:
     first = train("dqn", "cliff", 1000, DQN_FAST)
     resumed = rlkit.train(resume=str(first.dir), total_steps=1500, progress=False)
