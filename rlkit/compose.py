@@ -174,6 +174,11 @@ def with_resume_overrides(overrides: Sequence[str]) -> list[str]:
     if not run_dir.is_dir():
         raise CheckpointError(f"resume={resume}: no such run directory")
     saved = run_dir / ".hydra" / "overrides.yaml"
+    if run_dir.name == "best" and (run_dir.parent / ".hydra" / "overrides.yaml").is_file():
+        raise CheckpointError(
+            f"resume={resume}: that is a run's best agent (save_best), not a training state; "
+            f"resume={run_dir.parent} continues the run"
+        )
     if not saved.is_file():
         raise CheckpointError(f"resume={resume}: no .hydra/overrides.yaml; is it an rlkit run?")
     try:

@@ -427,6 +427,10 @@ class Config:
     """Write a row of training metrics to ``metrics.csv`` every this many env steps."""
     checkpoint_interval: int | None = None
     """Also checkpoint every this many env steps (``None``: only at the end)."""
+    save_best: bool = False
+    """With ``eval_interval``: keep the agent of the best periodic evaluation so far (highest mean
+    return, the earlier on a tie) in ``<run>/best``, a directory that ``rlkit.load`` and
+    ``python -m rlkit.play run=<run>/best`` read like a run (SB3's EvalCallback best model)."""
     progress: bool = True
     """Show a progress bar (steps/s, ETA, last return)."""
     torch_threads: int | None = 1
@@ -457,6 +461,10 @@ class Config:
         for key in ("eval_interval", "checkpoint_interval"):
             value = getattr(self, key)
             _check(value is None or value > 0, f"{key}={value} must be > 0 (or null)")
+        _check(
+            not self.save_best or self.eval_interval is not None,
+            "save_best=true keeps the best periodic evaluation's agent: give eval_interval too",
+        )
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import shutil
 import signal
 import threading
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from omegaconf import OmegaConf
 from rich.console import Console
 
 import rlkit
@@ -227,6 +229,9 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
     started = time.perf_counter()
     resume_state = read_resume_checkpoint(cfg) if cfg.resume else None
     run_dir.mkdir(parents=True, exist_ok=True)
+    old_best = Path(str(cfg.resume)) / BEST_DIR
+    if resume_state is not None and old_best.is_dir() and not (run_dir / BEST_DIR).exists():
+        shutil.copytree(old_best, run_dir / BEST_DIR)  # the evaluations it beat come along too
     n = cfg.num_envs
     if AGENTS[cfg.agent.name].uses_torch and cfg.torch_threads is not None:
         import torch
@@ -317,9 +322,13 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
                     s.train_time_s = time_before + time.perf_counter() - loop_started
                     s.evaluations.append(_evaluation_record(s.global_step, s.train_time_s, returns))
                     seconds = s.train_time_s
+                    best = cfg.save_best and _is_best(s.evaluations)
+                    if best:
+                        _save_best(run_dir, cfg, agent, s.global_step)
                     bar.print(
                         f"eval at step {s.global_step:,} after {seconds:.0f} s of training: "
                         f"return {returns.mean():.2f} ± {returns.std():.2f}"
+                        + (f" (best so far: kept in {run_dir / BEST_DIR})" if best else "")
                     )
                     s.next_eval += cfg.eval_interval or math.inf
                 if s.global_step >= s.next_checkpoint:
@@ -360,6 +369,39 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
         eval_mean,
         eval_std,
         s.evaluations,
+    )
+
+
+def _is_best(evaluations: list[dict[str, Any]]) -> bool:
+    """Whether the last evaluation beats every earlier one (an equal score keeps the earlier)."""
+    return all(e["return_mean"] < evaluations[-1]["return_mean"] for e in evaluations[:-1])
+
+
+BEST_DIR = "best"
+
+
+def _save_best(run_dir: Path, cfg: Config, agent: Agent, step: int) -> None:
+    """Write the agent as a loadable run directory ``run_dir/best``: its config and a checkpoint
+    of the agent alone (no loop state, so it is not mistaken for a training state to resume)."""
+    best = run_dir / BEST_DIR
+    (best / ".hydra").mkdir(parents=True, exist_ok=True)
+    config = run_dir / ".hydra" / "config.yaml"
+    if config.is_file():
+        shutil.copyfile(config, best / ".hydra" / "config.yaml")
+    else:  # a run started from a Config in Python, without a .hydra directory
+        OmegaConf.save(OmegaConf.structured(cfg), best / ".hydra" / "config.yaml")
+    save_checkpoint(
+        best / CHECKPOINT_NAME,
+        {
+            "meta": {
+                "agent": cfg.agent.name,
+                "env": cfg.env.name,
+                "env_id": cfg.env.id,
+                "step": int(step),
+                "rlkit_version": rlkit.__version__,
+            },
+            "agent": agent.state_dict(include_buffer=False),  # a policy, not a training state
+        },
     )
 
 
@@ -427,7 +469,8 @@ def _finish(
     """The agent's report, ``summary.json`` and the closing line.
 
     ``evaluations`` are the periodic ones (``eval_interval``), each with its step, the training
-    time before it (earlier sittings of a resumed run included) and the episode returns; the final evaluation is ``eval_return_mean``/``std``.
+    time before it (earlier sittings of a resumed run included) and the episode returns; the
+    final evaluation is ``eval_return_mean``/``std``.
     """
     report_env = make_env(cfg.env)
     report = agent.write_report(run_dir, report_env)

@@ -43,8 +43,11 @@ class Agent(Protocol):
         """Run the updates that are due; return their metrics (read only when logged)."""
         ...
 
-    def state_dict(self) -> dict[str, Any]:
-        """Everything needed to resume: tables or weights, optimiser, RNG state, counters."""
+    def state_dict(self, include_buffer: bool | None = None) -> dict[str, Any]:
+        """Everything needed to resume: tables or weights, optimiser, RNG state, counters.
+
+        ``include_buffer``: keep a replay buffer's transitions (``None``: as the config's
+        ``save_buffer`` says; agents without a buffer ignore it)."""
         ...
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

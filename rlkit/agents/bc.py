@@ -130,8 +130,8 @@ class BC:
         """The policy network on the CPU in eval mode: observations to action logits."""
         return copy.deepcopy(self.policy).cpu().eval()
 
-    def state_dict(self) -> dict[str, Any]:
-        """Network, optimiser, RNGs, epochs done and the held-out accuracy."""
+    def state_dict(self, include_buffer: bool | None = None) -> dict[str, Any]:
+        """Network, optimiser, RNGs, epochs done and the held-out accuracy (no buffer)."""
         return {
             "policy": self.policy.state_dict(),
             "optimizer": self.optimizer.state_dict(),

@@ -220,8 +220,10 @@ class DDPG:
             metrics = self._update(self.buffer.sample(cfg.batch_size))
         return metrics
 
-    def state_dict(self) -> dict[str, Any]:
-        """Networks, targets, optimisers, buffer (unless ``save_buffer`` is off), noise, RNGs."""
+    def state_dict(self, include_buffer: bool | None = None) -> dict[str, Any]:
+        """Networks, targets, optimisers, buffer (unless ``save_buffer`` is off or
+        ``include_buffer`` false), noise, RNGs."""
+        keep = self.cfg.save_buffer if include_buffer is None else include_buffer
         return {
             "actor": self.actor.state_dict(),
             "critic": self.critic.state_dict(),
@@ -229,7 +231,7 @@ class DDPG:
             "critic_target": self.critic_target.state_dict(),
             "actor_optimizer": self.actor_optimizer.state_dict(),
             "critic_optimizer": self.critic_optimizer.state_dict(),
-            "buffer": self.buffer.state_dict(include_data=self.cfg.save_buffer),
+            "buffer": self.buffer.state_dict(include_data=keep),
             "noise": self.noise.state_dict(),
             "rng": self.rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),

@@ -210,13 +210,15 @@ class DQN:
             return None
         return {**metrics, "epsilon": self._epsilon}
 
-    def state_dict(self) -> dict[str, Any]:
-        """Networks, optimiser, replay buffer (unless ``save_buffer`` is off), RNGs, counters."""
+    def state_dict(self, include_buffer: bool | None = None) -> dict[str, Any]:
+        """Networks, optimiser, replay buffer (unless ``save_buffer`` is off or
+        ``include_buffer`` false), RNGs, counters."""
+        keep = self.cfg.save_buffer if include_buffer is None else include_buffer
         return {
             "q_net": self.q_net.state_dict(),
             "q_target": self.q_target.state_dict(),
             "optimizer": self.optimizer.state_dict(),
-            "buffer": self.buffer.state_dict(include_data=self.cfg.save_buffer),
+            "buffer": self.buffer.state_dict(include_data=keep),
             "rng": self.rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),
             "counters": {

@@ -119,8 +119,8 @@ class QLearning:
         self._last = None
         return {"loss": self._loss, "epsilon": self._epsilon}
 
-    def state_dict(self) -> dict[str, Any]:
-        """The Q-table and the exploration RNG's state."""
+    def state_dict(self, include_buffer: bool | None = None) -> dict[str, Any]:
+        """The Q-table and the exploration RNG's state (no buffer to include)."""
         return {"q_table": self.q_table.copy(), "rng": self.rng.bit_generator.state}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
