@@ -21,6 +21,9 @@ resumes from its last checkpoint (rlkit's resume is exact), a missing one starts
 trained with another seed, budget, agent or env config than the call asks for stops the script
 (one line) rather than lend its number to the table.
 
+Runs with ``save_best=true`` (and ``eval_interval``) also get a table of their best
+evaluation's agent scored again on 100 new episodes, next to the final agent.
+
 ``--tag NAME key=value ...`` measures a variant, the preset with those overrides, into a section of
 its own (``ddpg-<env>-NAME``), e.g. ``--tag zoo`` for rl-baselines3-zoo's values next to a preset
 tuned past them.
@@ -45,6 +48,14 @@ TARGETS = {
     "mountaincar": "≥ 90 within 300k steps",
     "lunarlander": "≥ 200 on 4 of 5 seeds within 300k steps",
 }
+
+SOLVED = {"pendulum": -200.0, "mountaincar": 90.0, "lunarlander": 200.0}
+"""The return each seed must reach (Pendulum's target is on the mean, the others per seed)."""
+
+FRESH_EPISODES = 100
+FRESH_SEED_OFFSET = 2_000_000
+"""A best agent (``save_best``) was chosen on the periodic evaluations' episodes (seeded from
+``seed + 1_000_000``); it is scored again on episodes it was not chosen on."""
 
 SB3_SCRIPT = """
 import json, sys, time
@@ -246,7 +257,47 @@ def learning(
         f"| {env} | {steps:,} | {', '.join(f'{r:.1f}' for r in returns)} "
         f"| {statistics.mean(returns):.1f} ± {std:.1f} | {slowest} "
         f"| {TARGETS[env]} |",
+        *best_agents(env, [summary for summary, _ in results]),
     ]
+
+
+def best_agents(env: str, summaries: list[dict]) -> list[str]:
+    """Rows for runs that kept their best evaluation's agent (``save_best=true``): that agent
+    scored again on ``FRESH_EPISODES`` new episodes, next to the final agent. Empty otherwise."""
+    from rlkit.play import play
+
+    kept = [(s, Path(s["run_dir"]) / "best") for s in summaries]
+    if not all(best.is_dir() for _, best in kept):
+        return []
+    lines = [
+        "",
+        f"With `save_best=true` each run kept the agent of its best periodic evaluation; scored "
+        f"again on {FRESH_EPISODES} new episodes (not the ones it was chosen on):",
+        "",
+        f"| seed | final agent (10 episodes) | best evaluation: step, mean of 10 | best agent, "
+        f"{FRESH_EPISODES} new episodes |",
+        "|---:|---:|---:|---:|",
+    ]
+    final, fresh = [], []
+    for summary, best in kept:
+        seed = summary["seed"]
+        chosen = max(summary["evaluations"], key=lambda e: e["return_mean"])  # the first of ties
+        episodes = play(best, FRESH_EPISODES, seed=FRESH_SEED_OFFSET + seed, log=lambda line: None)
+        scores = [e.episode_return for e in episodes]
+        final.append(summary["eval_return_mean"])
+        fresh.append(statistics.mean(scores))
+        lines.append(
+            f"| {seed} | {final[-1]:.1f} | {chosen['step']:,}: {chosen['return_mean']:.1f} | "
+            f"{fresh[-1]:.1f} ± {statistics.pstdev(scores):.1f} |"
+        )
+    solved = SOLVED[env]
+    lines += [
+        "",
+        f"Seeds at or above {solved:g}: final agents {sum(r >= solved for r in final)} of "
+        f"{len(final)}, best agents on new episodes {sum(r >= solved for r in fresh)} of "
+        f"{len(fresh)} (mean {statistics.mean(fresh):.1f} ± {statistics.pstdev(fresh):.1f}).",
+    ]
+    return lines
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -150,3 +151,37 @@ def test_pixel_learning_table_from_kept_runs(benchlib, tmp_path, monkeypatch) ->
     resumed = bench_pixels.learn([1], "cpu", 50_000, "no GPU", [], runs=tmp_path)
     assert "| 1 | 50,000 | 2.2 min | 67% | +2.5 | - |" in resumed
     sys.modules.pop("bench_pixels", None)
+
+
+def test_best_agents_are_scored_again_on_new_episodes(bench_ddpg, in_tmp, monkeypatch) -> None:
+    import rlkit
+    from rlkit.play import play
+
+    run = rlkit.train(
+        agent="ddpg",
+        env="pendulum",
+        total_steps=600,
+        progress=False,
+        eval_interval=300,
+        eval_episodes=1,
+        save_best=True,
+        agent__learning_starts=100,
+        agent__batch_size=16,
+        agent__actor_hidden_sizes=[16],
+        agent__critic_hidden_sizes=[16],
+    )
+    summary = {**run.summary, "run_dir": str(run.dir)}
+    monkeypatch.setattr(bench_ddpg, "FRESH_EPISODES", 2)
+    lines = bench_ddpg.best_agents("pendulum", [summary])
+    chosen = max(run.summary["evaluations"], key=lambda e: e["return_mean"])
+    fresh = play(run.dir / "best", 2, seed=bench_ddpg.FRESH_SEED_OFFSET, log=lambda line: None)
+    mean = sum(e.episode_return for e in fresh) / 2
+    row = next(line for line in lines if line.startswith("| 0 |"))
+    assert row.startswith(
+        f"| 0 | {run.summary['eval_return_mean']:.1f} | "
+        f"{chosen['step']}: {chosen['return_mean']:.1f} | {mean:.1f} ± "
+    )
+    assert "best agents on new episodes" in lines[-1]
+    # Runs without a kept best agent add nothing.
+    shutil.rmtree(run.dir / "best")
+    assert bench_ddpg.best_agents("pendulum", [summary]) == []
