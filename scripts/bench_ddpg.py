@@ -184,7 +184,7 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
 
 def learning(
     env: str,
-    seeds: int,
+    seeds: list[int],
     workdir: Path,
     device: str,
     jobs: int,
@@ -219,7 +219,7 @@ def learning(
         return result
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(one, range(seeds)))
+        results = list(pool.map(one, seeds))
     returns = [summary["eval_return_mean"] for summary, _ in results]
     walls = [wall for _, wall in results if wall is not None]
     slowest = f"{max(walls) / 60:.1f} min" if walls else "-"
@@ -228,6 +228,8 @@ def learning(
     steps = results[0][0]["total_steps"]
     std = statistics.pstdev(returns)
     where = f"{machine()}, device={device}" + (f", {jobs} seeds at a time" if jobs > 1 else "")
+    if seeds != list(range(len(seeds))):
+        where = f"seeds {', '.join(map(str, seeds))} only (a partial table), on {where}"
     if extra:
         where += ", with " + " ".join(extra)
     if device.startswith("cuda"):
@@ -305,7 +307,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--speed-steps", type=int, default=12_000)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0 to N-1")
+    parser.add_argument(
+        "--only", type=int, nargs="+", help="just these seeds (a partial table, says so)"
+    )
     parser.add_argument("--envs", default="pendulum,mountaincar,lunarlander")
     parser.add_argument("--skip-speed", action="store_true", help="only the learning tables")
     parser.add_argument("--device", default="auto", help="device of the learning runs")
@@ -335,7 +340,7 @@ def main() -> None:
                 "\n".join(
                     learning(
                         env,
-                        args.seeds,
+                        args.only or list(range(args.seeds)),
                         Path(tmp),
                         args.device,
                         args.jobs,
