@@ -7,6 +7,7 @@ shell and in a notebook: the problem and the valid choices, in one line.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import is_dataclass
@@ -41,20 +42,27 @@ _TYPE_NAMES = {
 }
 
 
+_HYDRA_LOCK = threading.RLock()
+"""Hydra's global state is one per process: threads composing at once would clash."""
+
+
 @contextmanager
 def _hydra_context() -> Iterator[None]:
     """Initialise Hydra on rlkit's config dir, restoring any Hydra app that was already running."""
     register_configs()
-    global_hydra = GlobalHydra.instance()
-    outer = global_hydra.hydra if global_hydra.is_initialized() else None
-    global_hydra.clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="train"):
-            yield
-    finally:
+    with _HYDRA_LOCK:
+        global_hydra = GlobalHydra.instance()
+        outer = global_hydra.hydra if global_hydra.is_initialized() else None
         global_hydra.clear()
-        if outer is not None:
-            global_hydra.initialize(outer)
+        try:
+            with initialize_config_dir(
+                config_dir=str(CONF_DIR), version_base="1.3", job_name="train"
+            ):
+                yield
+        finally:
+            global_hydra.clear()
+            if outer is not None:
+                global_hydra.initialize(outer)
 
 
 def _override_value(overrides: Sequence[str], key: str) -> str | None:

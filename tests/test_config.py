@@ -174,3 +174,16 @@ def test_ddpg_compile_refuses_annealed_rates() -> None:
         compose_config(
             ["agent=ddpg", "env=pendulum", "agent.compile=true", "agent.lr_decay_steps=9"]
         )
+
+
+def test_threads_can_compose_at_once() -> None:
+    # The benchmark scripts check kept runs from several threads; Hydra's state is global.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rlkit.compose import compose_config
+
+    def seed_of(seed: int) -> int:
+        return compose_config(["agent=ddpg", "env=pendulum", f"seed={seed}"])[0].seed
+
+    with ThreadPoolExecutor(max_workers=8) as pool:  # without the lock this fails at once
+        assert list(pool.map(seed_of, range(40))) == list(range(40))
