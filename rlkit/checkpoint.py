@@ -22,6 +22,8 @@ import numpy as np
 from rlkit.errors import CheckpointError
 
 CHECKPOINT_NAME = "checkpoint.npz"
+BEST_DIR = "best"
+"""Where ``save_best`` keeps the best evaluation's agent inside a run directory."""
 FORMAT_VERSION = 1
 
 

@@ -173,6 +173,7 @@ def with_resume_overrides(overrides: Sequence[str]) -> list[str]:
     Raises:
         CheckpointError: ``resume`` names no run directory.
     """
+    from rlkit.checkpoint import BEST_DIR
     from rlkit.errors import CheckpointError
 
     resume = _override_value(overrides, "resume")
@@ -182,7 +183,7 @@ def with_resume_overrides(overrides: Sequence[str]) -> list[str]:
     if not run_dir.is_dir():
         raise CheckpointError(f"resume={resume}: no such run directory")
     saved = run_dir / ".hydra" / "overrides.yaml"
-    if run_dir.name == "best" and (run_dir.parent / ".hydra" / "overrides.yaml").is_file():
+    if run_dir.name == BEST_DIR and (run_dir.parent / ".hydra" / "overrides.yaml").is_file():
         raise CheckpointError(
             f"resume={resume}: that is a run's best agent (save_best), not a training state; "
             f"resume={run_dir.parent} continues the run"

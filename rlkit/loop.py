@@ -19,7 +19,7 @@ from rich.console import Console
 
 import rlkit
 from rlkit.agents import AGENTS, Agent
-from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from rlkit.checkpoint import BEST_DIR, CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from rlkit.config import Config, EnvConfig
 from rlkit.envs_factory import make_env, make_vec_env
 from rlkit.errors import CheckpointError
@@ -375,9 +375,6 @@ def train_agent(cfg: Config, run_dir: Path, console: Console) -> dict[str, Any]:
 def _is_best(evaluations: list[dict[str, Any]]) -> bool:
     """Whether the last evaluation beats every earlier one (an equal score keeps the earlier)."""
     return all(e["return_mean"] < evaluations[-1]["return_mean"] for e in evaluations[:-1])
-
-
-BEST_DIR = "best"
 
 
 def _save_best(run_dir: Path, cfg: Config, agent: Agent, step: int) -> None:
