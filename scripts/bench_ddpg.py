@@ -254,13 +254,20 @@ def learning(
         f"Measured by `{command}` on {where}"
         + (", each run checkpointed and resumable (`--runs`)." if runs is not None else "."),
         "",
-        "| env | steps | per-seed eval return (10 episodes) | mean ± std | slowest run | target |",
+        f"| env | steps | per-seed eval return ({episodes_of(results[0][0])}) | mean ± std "
+        "| slowest run | target |",
         "|---|---:|---|---:|---:|---|",
         f"| {env} | {steps:,} | {', '.join(f'{r:.1f}' for r in returns)} "
         f"| {statistics.mean(returns):.1f} ± {std:.1f} | {slowest} "
         f"| {TARGETS[env]} |",
         *best_agents(env, [summary for summary, _ in results]),
     ]
+
+
+def episodes_of(summary: dict) -> str:
+    """How many episodes each evaluation of a run played (its ``eval_episodes``): "50 episodes"."""
+    count = summary["eval_episodes"]
+    return f"{count} episode" + ("" if count == 1 else "s")
 
 
 def best_agents(env: str, summaries: list[dict]) -> list[str]:
@@ -276,8 +283,8 @@ def best_agents(env: str, summaries: list[dict]) -> list[str]:
         f"With `save_best=true` each run kept the agent of its best periodic evaluation; scored "
         f"again on {FRESH_EPISODES} new episodes (not the ones it was chosen on):",
         "",
-        f"| seed | final agent (10 episodes) | best evaluation: step, mean of 10 | best agent, "
-        f"{FRESH_EPISODES} new episodes |",
+        f"| seed | final agent ({episodes_of(summaries[0])}) | best evaluation: step, mean of "
+        f"{summaries[0]['eval_episodes']} | best agent, {FRESH_EPISODES} new episodes |",
         "|---:|---:|---:|---:|",
     ]
     final, fresh = [], []

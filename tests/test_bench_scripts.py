@@ -176,6 +176,7 @@ def test_best_agents_are_scored_again_on_new_episodes(bench_ddpg, in_tmp, monkey
     chosen = max(run.summary["evaluations"], key=lambda e: e["return_mean"])
     fresh = play(run.dir / "best", 2, seed=bench_ddpg.FRESH_SEED_OFFSET, log=lambda line: None)
     mean = sum(e.episode_return for e in fresh) / 2
+    assert "| seed | final agent (1 episode) | best evaluation: step, mean of 1 |" in lines[3]
     row = next(line for line in lines if line.startswith("| 0 |"))
     assert row.startswith(
         f"| 0 | {run.summary['eval_return_mean']:.1f} | "
