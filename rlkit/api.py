@@ -51,7 +51,14 @@ def _override(key: str, value: Any) -> str:
     return f"{key}={text}"
 
 
-def _unique_dir(base: Path) -> Path:
+def default_run_dir(config: Config) -> Path:
+    """``runs/<agent>-<env>/<time>_seed<seed>``, with ``-1``, ``-2``, ... added if that exists.
+
+    Two runs started in the same second (say a resume right after its run) must not share a
+    directory: the second would overwrite the first's metrics and checkpoint.
+    """
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    base = Path("runs") / f"{config.agent.name}-{config.env.name}" / f"{stamp}_seed{config.seed}"
     candidate, n = base, 1
     while candidate.exists():
         candidate = base.with_name(f"{base.name}-{n}")
@@ -107,10 +114,7 @@ def train(
     cfg, config = compose_config(all_overrides)
     check_run_inputs(config)
     if run_dir is None:
-        stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-        run_dir = _unique_dir(
-            Path("runs") / f"{config.agent.name}-{config.env.name}" / f"{stamp}_seed{config.seed}"
-        )
+        run_dir = default_run_dir(config)
     run_dir = Path(run_dir)
     (run_dir / ".hydra").mkdir(parents=True, exist_ok=True)
     OmegaConf.save(cfg, run_dir / ".hydra" / "config.yaml")

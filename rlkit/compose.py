@@ -266,11 +266,12 @@ def _yaml_value(value: object) -> str:
     return str(value)
 
 
-def validate_overrides(overrides: Sequence[str], multirun: bool) -> None:
+def validate_overrides(overrides: Sequence[str], multirun: bool) -> list[Config]:
     """Compose every run a command line asks for, so that a mistake stops it before any run starts.
 
     Hydra's own keys (``hydra.*``) are left to Hydra. In a multirun, each combination of the
     comma-separated sweeps is checked (other sweep kinds, e.g. Optuna ranges, are left out).
+    Returns the checked configs (the first 64 of a sweep).
     """
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -287,6 +288,9 @@ def validate_overrides(overrides: Sequence[str], multirun: bool) -> None:
         combinations = BasicSweeper.split_arguments(kept, max_batch_size=None)[0]
     from rlkit.checks import check_run_inputs
 
+    configs = []
     for combination in combinations[:64]:
         _, config = compose_config(combination)
         check_run_inputs(config)
+        configs.append(config)
+    return configs

@@ -64,9 +64,14 @@ def main(argv: list[str] | None = None) -> None:
 
         try:
             overrides = with_resume_overrides(overrides)
-            validate_overrides(overrides, multirun=multirun)
+            configs = validate_overrides(overrides, multirun=multirun)
         except RlkitError as e:
             _fail(e)
+        if not multirun and not any(o.startswith("hydra.run.dir=") for o in overrides):
+            from rlkit.api import default_run_dir
+
+            # Hydra's own ${now:...} directory is shared by runs started in the same second.
+            overrides = [*overrides, f"hydra.run.dir={default_run_dir(configs[0])}"]
         argv = [*flags, *overrides]
     sys.argv = [sys.argv[0], *argv]
     _hydra_app()()

@@ -118,6 +118,32 @@ def snapshot(run_dir: Path) -> dict[str, str]:
     }
 
 
+def test_cli_run_never_shares_a_directory_with_an_earlier_run(in_tmp: Path) -> None:
+    # Hydra's ${now:...} directory is the same for runs started in the same second; a resume
+    # started right after its run wrote into the run it resumed. Occupy the next 60 seconds' names.
+    from datetime import datetime, timedelta
+
+    now = datetime.now()
+    taken = [
+        in_tmp
+        / "runs"
+        / "qlearning-cliff"
+        / f"{(now + timedelta(seconds=s)):%Y-%m-%d_%H-%M-%S}_seed1"
+        for s in range(60)
+    ]
+    for run_dir in taken:
+        run_dir.mkdir(parents=True)
+        (run_dir / "metrics.csv").write_text("kept\n")
+    result = run_cli(
+        "agent=qlearning", "env=cliff", "seed=1", "total_steps=500", "progress=false", cwd=in_tmp
+    )
+    assert result.returncode == 0, result.stderr
+    new_dir = in_tmp / result.stdout.strip().splitlines()[-1]
+    assert new_dir.name.endswith("_seed1-1") and (new_dir / "metrics.csv").is_file()
+    assert all((d / "metrics.csv").read_text() == "kept\n" for d in taken)
+    assert not any((d / ".hydra").exists() for d in taken)
+
+
 def test_cli_resume(in_tmp: Path) -> None:
     first = train("qlearning", "cliff", 2000, [])
     result = run_cli(f"resume={first.dir}", "total_steps=4000", "progress=false", cwd=in_tmp)
