@@ -18,6 +18,7 @@ from omegaconf import MISSING
 
 import rlkit.conf
 from rlkit.errors import ConfigError
+from rlkit.schedules import TRAIN_FREQ_UNITS
 
 CONF_DIR = Path(rlkit.conf.__file__).resolve().parent
 """The YAML configs: ``conf/`` in the source tree, installed as the package ``rlkit.conf``."""
@@ -39,6 +40,16 @@ def _check(ok: bool, message: str) -> None:
 
 def _check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
     _check(value in choices, f"{key}={value!r} is not valid; choose one of: {', '.join(choices)}")
+
+
+def _check_train_schedule(cfg: Any) -> None:
+    """``train_freq_unit`` is a known unit and ``gradient_steps`` is >= 1 or -1."""
+    _check_choice("agent.train_freq_unit", cfg.train_freq_unit, TRAIN_FREQ_UNITS)
+    _check(
+        cfg.gradient_steps >= 1 or cfg.gradient_steps == -1,
+        f"agent.gradient_steps={cfg.gradient_steps} must be >= 1, or -1 (as many as env steps "
+        "since the last update)",
+    )
 
 
 def _check_epsilon(cfg: Any) -> None:
@@ -117,9 +128,12 @@ class DQNConfig(AgentConfig):
     learning_starts: int = 1_000
     """Env steps of pure collection before the first update."""
     train_freq: int = 4
-    """Env steps (over all envs) between updates."""
+    """Env steps (over all envs) between updates, or ended episodes with
+    ``train_freq_unit=episode``."""
+    train_freq_unit: str = "step"
+    """What ``train_freq`` counts: ``step`` or ``episode`` (SB3's ``train_freq=(n, "episode")``)."""
     gradient_steps: int = 1
-    """Gradient steps per update."""
+    """Gradient steps per update; -1: as many as env steps since the last update (SB3's -1)."""
     target_update: str = "hard"
     """``hard``: copy q into q' every ``target_update_interval`` env steps (the lecture's);
     ``polyak``: q' ← τ·q + (1 − τ)·q' after every gradient step."""
@@ -181,8 +195,9 @@ class DQNConfig(AgentConfig):
         )
         for key in ("learning_starts",):
             _check(getattr(self, key) >= 0, f"agent.{key}={getattr(self, key)} must be >= 0")
-        for key in ("train_freq", "gradient_steps", "target_update_interval", "n_step"):
+        for key in ("train_freq", "target_update_interval", "n_step"):
             _check(getattr(self, key) >= 1, f"agent.{key}={getattr(self, key)} must be >= 1")
+        _check_train_schedule(self)
         _check_choice("agent.target_update", self.target_update, TARGET_UPDATES)
         _check(0.0 < self.tau <= 1.0, f"agent.tau={self.tau} is out of range (0, 1]")
         _check_choice("agent.loss", self.loss, DQN_LOSSES)
@@ -236,9 +251,14 @@ class DDPGConfig(AgentConfig):
     learning_starts: int = 100
     """Env steps of uniformly random actions before the first update."""
     train_freq: int = 1
-    """Env steps (over all envs) between updates."""
+    """Env steps (over all envs) between updates, or ended episodes with
+    ``train_freq_unit=episode``."""
+    train_freq_unit: str = "step"
+    """What ``train_freq`` counts: ``step`` or ``episode`` (SB3's ``train_freq=(n, "episode")``:
+    the policy stays fixed while an episode is played)."""
     gradient_steps: int = 1
-    """Gradient steps (critic and actor each) per update."""
+    """Gradient steps (critic and actor each) per update; -1: as many as env steps since the last
+    update (SB3's -1)."""
     actor_hidden_sizes: list[int] = field(default_factory=lambda: [400, 300])
     """Hidden layer widths of μ."""
     critic_hidden_sizes: list[int] = field(default_factory=lambda: [400, 300])
@@ -280,8 +300,8 @@ class DDPGConfig(AgentConfig):
         _check(
             self.learning_starts >= 0, f"agent.learning_starts={self.learning_starts} must be >= 0"
         )
-        for key in ("train_freq", "gradient_steps"):
-            _check(getattr(self, key) >= 1, f"agent.{key}={getattr(self, key)} must be >= 1")
+        _check(self.train_freq >= 1, f"agent.train_freq={self.train_freq} must be >= 1")
+        _check_train_schedule(self)
         for key in ("actor_hidden_sizes", "critic_hidden_sizes"):
             sizes = list(getattr(self, key))
             _check(

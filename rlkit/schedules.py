@@ -1,4 +1,4 @@
-"""Exploration schedules: ε as a function of the env step."""
+"""Schedules: ε as a function of the env step, and when off-policy agents train."""
 
 from __future__ import annotations
 
@@ -68,3 +68,60 @@ class Ticks:
         count = ticks - self.done if started else 0
         self.done = ticks
         return count
+
+
+TRAIN_FREQ_UNITS = ("step", "episode")
+
+
+class TrainSchedule:
+    """When an off-policy agent trains, and for how many gradient steps (SB3's ``train_freq`` and
+    ``gradient_steps``).
+
+    It trains every ``train_freq`` env steps (over all envs) or every ``train_freq`` ended
+    episodes (``unit="episode"``: the policy stays fixed while an episode is played, as
+    rl-baselines3-zoo's DDPG on LunarLander), ``gradient_steps`` steps each time, or with
+    ``gradient_steps=-1`` as many as env steps were taken since the last time. As with ``Ticks``,
+    periods that end before ``started`` are dropped, not owed.
+    """
+
+    def __init__(self, train_freq: int, unit: str = "step", gradient_steps: int = 1) -> None:
+        """Train every ``train_freq`` steps or episodes, ``gradient_steps`` each time."""
+        if unit not in TRAIN_FREQ_UNITS:
+            raise ValueError(f"unit={unit!r} is not one of {', '.join(TRAIN_FREQ_UNITS)}")
+        self.train_freq = train_freq
+        self.unit = unit
+        self.gradient_steps = gradient_steps
+        self.done = 0
+        """Periods already passed (kept in checkpoints)."""
+        self.episodes = 0
+        """Episodes ended so far (counted for ``unit="episode"``)."""
+        self.last_step = 0
+        """The env step at which the last period ended."""
+
+    def episodes_ended(self, count: int) -> None:
+        """Count ``count`` more ended episodes (terminated or truncated, over all envs)."""
+        self.episodes += count
+
+    def due(self, step: int, started: bool = True) -> int:
+        """Gradient steps to run now, at env step ``step`` (0 while not ``started``)."""
+        progress = step if self.unit == "step" else self.episodes
+        periods = progress // self.train_freq - self.done
+        if periods == 0:
+            return 0
+        self.done += periods
+        steps_since = step - self.last_step
+        self.last_step = step
+        if not started:
+            return 0
+        return steps_since if self.gradient_steps < 0 else periods * self.gradient_steps
+
+    def state_dict(self) -> dict[str, int]:
+        """The counters (for checkpoints)."""
+        return {"updates_done": self.done, "episodes": self.episodes, "last_step": self.last_step}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """Restore ``state_dict``'s counters (checkpoints from before episodes were counted
+        hold ``updates_done`` only; they trained by steps, where the others do not matter)."""
+        self.done = int(state["updates_done"])
+        self.episodes = int(state.get("episodes", 0))
+        self.last_step = int(state.get("last_step", 0))

@@ -94,6 +94,15 @@ def test_envs_for_each_agent() -> None:
         ("agent.tau=2", "agent.tau=2.0 is out of range (0, 1]"),
         ("agent.noise=pink", "choose one of: gaussian, ornstein_uhlenbeck"),
         ("agent.actor_lr=0", "agent.actor_lr=0.0 must be > 0"),
+        (
+            "agent.train_freq_unit=epoch",
+            "agent.train_freq_unit='epoch' is not valid; choose one of: step, episode",
+        ),
+        (
+            "agent.gradient_steps=0",
+            "agent.gradient_steps=0 must be >= 1, or -1 (as many as env "
+            "steps since the last update)",
+        ),
     ],
 )
 def test_bad_ddpg_values(override: str, expected: str) -> None:
@@ -118,6 +127,8 @@ def test_bad_ddpg_values(override: str, expected: str) -> None:
         ("agent.hidden_sizes=[]", "needs at least one layer"),
         ("agent.max_grad_norm=-1", "agent.max_grad_norm=-1.0 must be > 0 (or null)"),
         ("agent.lr=abc", "agent.lr=abc has the wrong type: expected a number"),
+        ("agent.gradient_steps=-2", "agent.gradient_steps=-2 must be >= 1, or -1"),
+        ("agent.train_freq_unit=episodes", "choose one of: step, episode"),
     ],
 )
 def test_bad_dqn_values(override: str, expected: str) -> None:

@@ -289,3 +289,27 @@ def test_ddpg_short_run_saves_loads_and_resumes_exactly(in_tmp) -> None:
     agent = rlkit.load(whole.dir)
     action = agent.predict(np.zeros(3, np.float32))
     assert action.shape == (1,) and -2.0 <= float(action[0]) <= 2.0
+
+
+def test_trains_at_episode_ends_with_one_gradient_step_per_env_step() -> None:
+    """``train_freq_unit=episode, gradient_steps=-1`` (rl-baselines3-zoo's LunarLander DDPG):
+    the nets stay fixed while an episode is played, then take as many steps as it had."""
+    agent = make_agent(learning_starts=0, batch_size=4, train_freq_unit="episode",
+                       gradient_steps=-1)  # fmt: skip
+    rng = np.random.default_rng(0)
+    weights = [p.clone() for p in agent.actor.parameters()]
+    for step in range(1, 7):
+        ended = step == 6
+        agent.store(Transition(rng.normal(size=(1, 3)).astype(np.float32),
+                               rng.uniform(-2, 2, (1, 1)).astype(np.float32), rng.normal(size=1),
+                               rng.normal(size=(1, 3)).astype(np.float32), np.array([False]),
+                               np.array([ended])))  # fmt: skip
+        metrics = agent.learn(step)
+        if not ended:
+            assert metrics is None
+            assert all(
+                torch.equal(a, b) for a, b in zip(weights, agent.actor.parameters(), strict=True)
+            )
+    # Adam counts its steps: six, one per env step of the episode.
+    for optimizer in (agent.actor_optimizer, agent.critic_optimizer):
+        assert {int(s["step"]) for s in optimizer.state.values()} == {6}

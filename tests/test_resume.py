@@ -63,6 +63,13 @@ def train(agent: str, env: str, steps: int, extra: list[str], **kwargs: object) 
         ("dqn", "pong", 4, [*DQN_FAST, "env.points_to_win=2"]),
         ("ddpg", "pendulum", 2, [*DDPG_FAST, "agent.noise=ornstein_uhlenbeck"]),
         ("ddpg", "pendulum", 1, [*DDPG_FAST, "agent.lr_decay_steps=2500"]),  # rates from the step
+        # Trains at episode ends (200 steps); the stop at 1500 falls mid-episode.
+        (
+            "ddpg",
+            "pendulum",
+            1,
+            [*DDPG_FAST, "agent.train_freq_unit=episode", "agent.gradient_steps=-1"],
+        ),
     ],
 )
 def test_stop_and_resume_gives_the_same_metrics(

@@ -35,7 +35,7 @@ from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Actor, Critic
 from rlkit.noise import make_noise
 from rlkit.observations import observation_batch
-from rlkit.schedules import Ticks, linear_schedule
+from rlkit.schedules import TrainSchedule, linear_schedule
 from rlkit.targets import polyak_update
 from rlkit.transition import Transition
 
@@ -117,7 +117,9 @@ class DDPG:
             cfg.noise, num_envs, self.action_dim, cfg.noise_sigma, cfg.noise_theta, self.rng
         )
         self._update = torch.compile(self.update) if cfg.compile else self.update
-        self._train_ticks = Ticks(cfg.train_freq)
+        self._train_schedule = TrainSchedule(
+            cfg.train_freq, cfg.train_freq_unit, cfg.gradient_steps
+        )
 
     def _actor_actions(self, obs: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
@@ -185,7 +187,8 @@ class DDPG:
         }
 
     def store(self, transition: Transition) -> None:
-        """Store the step with [-1, 1] actions; restart the noise of envs whose episode ended."""
+        """Store the step with [-1, 1] actions; restart the noise of envs whose episode ended and
+        count those episodes (for ``train_freq_unit=episode``)."""
         unit_actions = self.scaler.from_env(transition.actions).reshape(len(transition.actions), -1)
         self.buffer.add(
             transition.obs,
@@ -195,7 +198,9 @@ class DDPG:
             transition.terminated,
             transition.truncated,
         )
-        self.noise.reset(transition.terminated | transition.truncated)
+        ended = transition.terminated | transition.truncated
+        self.noise.reset(ended)
+        self._train_schedule.episodes_ended(int(np.count_nonzero(ended)))
 
     def lr_fraction_at(self, global_step: int) -> float:
         """The share of ``actor_lr`` and ``critic_lr`` in use at an env step: 1, or annealed
@@ -208,15 +213,15 @@ class DDPG:
         """Run the gradient steps that fall due by ``global_step``."""
         cfg = self.cfg
         started = global_step >= cfg.learning_starts and len(self.buffer) >= cfg.batch_size
-        updates = self._train_ticks.due(global_step, started)
-        if updates and cfg.lr_decay_steps is not None:
+        gradient_steps = self._train_schedule.due(global_step, started)
+        if gradient_steps and cfg.lr_decay_steps is not None:
             # Adam reads lr from its param group at every step; set from the step, a resume
             # continues the schedule exactly.
             fraction = self.lr_fraction_at(global_step)
             self.actor_optimizer.param_groups[0]["lr"] = cfg.actor_lr * fraction
             self.critic_optimizer.param_groups[0]["lr"] = cfg.critic_lr * fraction
         metrics = None
-        for _ in range(updates * cfg.gradient_steps):
+        for _ in range(gradient_steps):
             metrics = self._update(self.buffer.sample(cfg.batch_size))
         return metrics
 
@@ -235,7 +240,7 @@ class DDPG:
             "noise": self.noise.state_dict(),
             "rng": self.rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),
-            "counters": {"updates_done": self._train_ticks.done},
+            "counters": self._train_schedule.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -248,7 +253,7 @@ class DDPG:
         self.noise.load_state_dict(state["noise"])
         self.rng.bit_generator.state = state["rng"]
         torch.set_rng_state(torch.as_tensor(state["torch_rng"], dtype=torch.uint8))
-        self._train_ticks.done = int(state["counters"]["updates_done"])
+        self._train_schedule.load_state_dict(state["counters"])
 
     def write_report(self, run_dir: Path, env: gym.Env) -> str:
         """DDPG writes no extra artefacts."""

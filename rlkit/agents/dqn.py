@@ -34,7 +34,7 @@ from rlkit.config import DQNConfig
 from rlkit.errors import ConfigError
 from rlkit.nets import QNetwork, observation_encoder
 from rlkit.observations import observation_batch
-from rlkit.schedules import Ticks, epsilon_schedule_of, linear_schedule
+from rlkit.schedules import Ticks, TrainSchedule, epsilon_schedule_of, linear_schedule
 from rlkit.targets import hard_update, polyak_update
 from rlkit.transition import Transition
 
@@ -97,7 +97,9 @@ class DQN:
         self.epsilon_at = epsilon_schedule_of(cfg)
         """ε at an env step."""
         self._epsilon = cfg.epsilon_start
-        self._train_ticks = Ticks(cfg.train_freq)
+        self._train_schedule = TrainSchedule(
+            cfg.train_freq, cfg.train_freq_unit, cfg.gradient_steps
+        )
         self._target_ticks = Ticks(cfg.target_update_interval)
 
     def _numpy_update(self, cfg: DQNConfig) -> NumpyQUpdate | None:
@@ -187,20 +189,23 @@ class DQN:
             polyak_update(self.q_target, self.q_net, self.cfg.tau)
 
     def store(self, transition: Transition) -> None:
-        """Put the vector env's step into the replay buffer."""
+        """Put the vector env's step into the replay buffer; count ended episodes (for
+        ``train_freq_unit=episode``)."""
         self.buffer.add(*transition)
+        ended = np.count_nonzero(transition.terminated | transition.truncated)
+        self._train_schedule.episodes_ended(int(ended))
 
     def learn(self, global_step: int) -> dict[str, Any] | None:
         """Run the gradient steps and target updates that fall due by ``global_step``."""
         cfg = self.cfg
         started = global_step >= cfg.learning_starts and len(self.buffer) >= cfg.batch_size
-        updates = self._train_ticks.due(global_step, started)
+        gradient_steps = self._train_schedule.due(global_step, started)
         copies = self._target_ticks.due(global_step, started)
         metrics = None
-        if updates and cfg.lr_end is not None:
+        if gradient_steps and cfg.lr_end is not None:
             # Both updates read Adam's lr from its param group at every step.
             self.optimizer.param_groups[0]["lr"] = self.lr_at(global_step)
-        for _ in range(updates * cfg.gradient_steps):
+        for _ in range(gradient_steps):
             metrics = self._update(self.buffer.sample(cfg.batch_size))
             if cfg.target_update == "polyak":
                 self.update_target()
@@ -222,7 +227,7 @@ class DQN:
             "rng": self.rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),
             "counters": {
-                "updates_done": self._train_ticks.done,
+                **self._train_schedule.state_dict(),
                 "targets_done": self._target_ticks.done,
             },
         }
@@ -235,7 +240,7 @@ class DQN:
         self.buffer.load_state_dict(state["buffer"])
         self.rng.bit_generator.state = state["rng"]
         torch.set_rng_state(torch.as_tensor(state["torch_rng"], dtype=torch.uint8))
-        self._train_ticks.done = int(state["counters"]["updates_done"])
+        self._train_schedule.load_state_dict(state["counters"])
         self._target_ticks.done = int(state["counters"]["targets_done"])
 
     def write_report(self, run_dir: Path, env: gym.Env) -> str:
