@@ -163,6 +163,11 @@ class DQNConfig(AgentConfig):
     """``linear`` or ``exponential``."""
     compile: bool = False
     """``torch.compile`` the update (eager stays the reference; a test checks they agree)."""
+    cuda_graphs: bool | None = None
+    """Replay the update and the greedy action from recorded CUDA graphs (``rlkit/cuda_graphs.py``):
+    one launch instead of ~100 kernel launches, the same maths. ``null`` (auto): on for
+    ``device=cuda`` unless ``compile`` is on or ``lr_end`` anneals the learning rate; ``true`` asks
+    for it (an error where it cannot work); ``false``: eager."""
     update_backend: str = "auto"
     """Who computes the update and the greedy actions: ``torch`` (``DQN.update``, the reference),
     ``numpy`` (the same maths written out in NumPy on views of the torch weights,
@@ -207,6 +212,16 @@ class DQNConfig(AgentConfig):
             not (self.compile and self.lr_end is not None),
             "agent.compile=true with agent.lr_end: a compiled update is specialised to one "
             "learning rate and would recompile as it anneals; set agent.lr_end=null to compile",
+        )
+        _check(
+            not (self.cuda_graphs and self.compile),
+            "agent.cuda_graphs=true with agent.compile=true: choose one (torch.compile's "
+            "mode=reduce-overhead records its own graphs); set agent.compile=false",
+        )
+        _check(
+            not (self.cuda_graphs and self.lr_end is not None),
+            "agent.cuda_graphs=true with agent.lr_end: a recorded update keeps one learning rate; "
+            "set agent.lr_end=null or agent.cuda_graphs=false",
         )
         _check(
             not (self.compile and self.update_backend == "numpy"),

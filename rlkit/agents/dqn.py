@@ -12,7 +12,8 @@
 
 Switches users of SB3, CleanRL and Tianshou expect are in ``rlkit.config.DQNConfig``: Polyak target
 updates, double Q, a duelling head, n-step targets, the Huber loss, gradient clipping, the ε
-schedule and ``torch.compile`` of the update.
+schedule, ``torch.compile`` of the update and, on a GPU, CUDA graphs of the update and the greedy
+action.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from rlkit.agents.dqn_numpy import NumpyQUpdate, numpy_update_fits
 from rlkit.buffers import ReplayBatch, ReplayBuffer
 from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from rlkit.config import DQNConfig
+from rlkit.cuda_graphs import GraphedGreedy, GraphedUpdate
 from rlkit.errors import ConfigError
 from rlkit.nets import QNetwork, observation_encoder
 from rlkit.observations import observation_batch
@@ -76,8 +78,12 @@ class DQN:
             # greedy policy of q is then the cloned one, and DQN improves on it.
             self.q_net.load_state_dict(load_pretrained_policy(cfg.pretrain))
         self.q_target = copy.deepcopy(self.q_net).requires_grad_(False)
-        # One fused kernel for the whole step instead of a few ops per parameter.
-        self.optimizer = torch.optim.Adam(self.q_net.parameters(), lr=cfg.lr, fused=True)
+        self.cuda_graphs = _use_cuda_graphs(cfg, self.device)
+        # One fused kernel for the whole step instead of a few ops per parameter; `capturable`
+        # keeps its step count on the GPU, so that a CUDA graph can record the step.
+        self.optimizer = torch.optim.Adam(
+            self.q_net.parameters(), lr=cfg.lr, fused=True, capturable=self.cuda_graphs
+        )
         self.buffer = ReplayBuffer(
             cfg.buffer_size,
             observation_space,
@@ -90,8 +96,11 @@ class DQN:
         )
         self.loss_fn = nn.functional.mse_loss if cfg.loss == "mse" else nn.functional.smooth_l1_loss
         self._numpy = self._numpy_update(cfg)
+        self._greedy_graph: GraphedGreedy | None = None
         if cfg.compile:
             self._update = torch.compile(self.update)
+        elif self.cuda_graphs:
+            self._update = GraphedUpdate(self.update, self.optimizer)
         else:
             self._update = self.update if self._numpy is None else self._numpy.update
         self.epsilon_at = epsilon_schedule_of(cfg)
@@ -126,9 +135,17 @@ class DQN:
             return random_actions
         if self._numpy is not None:
             greedy = self._numpy.q_values(np.asarray(obs)).argmax(axis=1)
+        elif self.cuda_graphs and (graph := self._greedy_graph_for(obs)) is not None:
+            greedy = graph(obs)
         else:
             greedy = self._q_values(obs).argmax(dim=1).cpu().numpy()
         return np.where(explore, random_actions, greedy)
+
+    def _greedy_graph_for(self, obs: np.ndarray) -> GraphedGreedy | None:
+        """The recorded greedy action for the training batch shape (recorded on first use)."""
+        if self._greedy_graph is None:
+            self._greedy_graph = GraphedGreedy(self.q_net, np.asarray(obs), self.device)
+        return self._greedy_graph if self._greedy_graph.fits(np.asarray(obs)) else None
 
     def predict(self, obs: Any, deterministic: bool = True) -> Any:
         """argmax_a q(obs, a) for one observation or a batch (ε-greedy with the final ε if not
@@ -237,6 +254,10 @@ class DQN:
         self.q_net.load_state_dict(state["q_net"])
         self.q_target.load_state_dict(state["q_target"])
         self.optimizer.load_state_dict(state["optimizer"])
+        for group in self.optimizer.param_groups:  # the run that saved it may have had no GPU
+            group["capturable"] = self.cuda_graphs
+        if isinstance(self._update, GraphedUpdate):
+            self._update.reset()  # the loaded optimiser state lives in new tensors
         self.buffer.load_state_dict(state["buffer"])
         self.rng.bit_generator.state = state["rng"]
         torch.set_rng_state(torch.as_tensor(state["torch_rng"], dtype=torch.uint8))
@@ -252,6 +273,18 @@ class DQN:
         states = np.arange(int(env.observation_space.n))
         q_table = self._q_values(states).cpu().numpy().astype(np.float64)
         return qtable_report.write(q_table, env, run_dir)
+
+
+def _use_cuda_graphs(cfg: DQNConfig, device: torch.device) -> bool:
+    """Whether to record CUDA graphs: ``agent.cuda_graphs``, or on a GPU where nothing stops it."""
+    if cfg.cuda_graphs is None:
+        return device.type == "cuda" and not cfg.compile and cfg.lr_end is None
+    if cfg.cuda_graphs and device.type != "cuda":
+        raise ConfigError(
+            f"agent.cuda_graphs=true needs device=cuda, not {device.type}; "
+            "use agent.cuda_graphs=null (auto) or false"
+        )
+    return cfg.cuda_graphs
 
 
 def load_pretrained_policy(run_dir: str | Path) -> dict[str, Any]:

@@ -1,0 +1,117 @@
+"""CUDA graphs for the hot GPU calls: record a call's kernels once, then replay them.
+
+A DQN update on pixels launches ~100 small kernels (three NatureCNN passes, backward, Adam); on a
+GPU their launch cost from Python, not the arithmetic, sets the pace (4.1 ms a batch of 32 on an
+H100, against 0.74 ms replayed). A graph replays the recorded kernels with one launch; the same
+kernels run on the same memory, so the maths is unchanged. Inputs are copied into the tensors the
+graph was recorded on ("static" tensors) before each replay, and outputs are read from its static
+outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from rlkit.buffers import ReplayBatch
+
+# Eager calls before recording: they run the real updates (on a side stream, as recording needs)
+# and let cuDNN, cuBLAS and autograd allocate their workspaces first.
+WARMUP_CALLS = 3
+
+
+class GraphedUpdate:
+    """Replay one recorded gradient step instead of launching its kernels one by one.
+
+    ``update(batch)`` must do the whole step on the GPU (loss, backward, optimiser step; no host
+    syncs, same shapes every call) with an optimiser made with ``capturable=True``, and return a
+    dict of tensors. The first ``WARMUP_CALLS`` calls run it eagerly; the next one records it on
+    that call's batch and replays it; later calls copy their batch into the recorded one and
+    replay. Every call is one real update, so a graphed run takes the same steps as an eager one.
+    Call ``reset`` after loading weights or optimiser state that replace tensors (the graph holds
+    their addresses).
+    """
+
+    def __init__(
+        self, update: Callable[[ReplayBatch], dict[str, torch.Tensor]], optimizer: Any
+    ) -> None:
+        """Wrap ``update``; ``optimizer`` has its gradients cleared before recording."""
+        self.update = update
+        self.optimizer = optimizer
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the graph: the next calls warm up and record again."""
+        self._graph: torch.cuda.CUDAGraph | None = None
+        self._batch: ReplayBatch | None = None
+        self._out: dict[str, torch.Tensor] = {}
+        self._calls = 0
+
+    def __call__(self, batch: ReplayBatch) -> dict[str, torch.Tensor]:
+        """One gradient step on ``batch``; metrics are fresh tensors (not overwritten later)."""
+        if self._graph is None:
+            self._calls += 1
+            if self._calls <= WARMUP_CALLS:
+                return _on_side_stream(lambda: self.update(batch))
+            self._record(batch)
+        else:
+            for static, new in zip(self._batch, batch, strict=True):
+                static.copy_(new)
+        self._graph.replay()
+        return {name: value.clone() for name, value in self._out.items()}
+
+    def _record(self, batch: ReplayBatch) -> None:
+        """Record ``update`` on a copy of ``batch`` (recording runs nothing; the caller replays)."""
+        self._batch = ReplayBatch(*(t.clone() for t in batch))
+        # Gradients the graph creates live in its memory pool and are rewritten by each replay.
+        self.optimizer.zero_grad(set_to_none=True)
+        torch.cuda.synchronize()
+        self._graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self._graph):
+            self._out = self.update(self._batch)
+
+
+class GraphedGreedy:
+    """argmax_a q(obs, a) for a fixed batch size of observations, replayed from a graph.
+
+    Reads q's parameters where they are, so it follows every update (in-place weight changes:
+    optimiser steps, ``load_state_dict``) without recording again.
+    """
+
+    def __init__(self, q_net: nn.Module, example: np.ndarray, device: torch.device) -> None:
+        """Record ``q_net(obs).argmax(1)`` for batches shaped and typed like ``example``."""
+        self._obs = torch.as_tensor(np.asarray(example), device=device).clone()
+        self._actions_host = torch.empty(len(example), dtype=torch.int64).pin_memory()
+        with torch.inference_mode():
+            _on_side_stream(lambda: q_net(self._obs))
+            torch.cuda.synchronize()
+            self._graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(self._graph):
+                self._actions = q_net(self._obs).argmax(dim=1)
+
+    def fits(self, obs: np.ndarray) -> bool:
+        """Whether ``obs`` has the recorded batch shape (other shapes go eager)."""
+        return tuple(obs.shape) == tuple(self._obs.shape)
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:
+        """Greedy actions for ``obs`` (int64, on the host)."""
+        self._obs.copy_(torch.from_numpy(np.ascontiguousarray(obs)))
+        self._graph.replay()
+        self._actions_host.copy_(self._actions)  # waits for the replay: one sync per step
+        return self._actions_host.numpy().copy()
+
+
+def _on_side_stream(call: Callable[[], Any]) -> Any:
+    """Run ``call`` on a fresh stream, ordered after and before the current one (warm-up before
+    recording must not run on the default stream)."""
+    current = torch.cuda.current_stream()
+    side = torch.cuda.Stream()
+    side.wait_stream(current)
+    with torch.cuda.stream(side):
+        result = call()
+    current.wait_stream(side)
+    return result

@@ -1,0 +1,137 @@
+"""CUDA graphs of DQN's update and greedy action: the same maths as eager (checked on a GPU), and
+one-line errors where they cannot work (checked anywhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from rlkit.agents.dqn import DQN
+from rlkit.config import DQNConfig
+from rlkit.errors import ConfigError
+from rlkit.transition import Transition
+from tests.helpers import run_cli
+
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
+FRAMES = gym.spaces.Box(0, 255, (4, 48, 48), np.uint8)
+N_ENVS = 2
+
+
+def pixel_agent(device: str, graphs: bool | None, **cfg: object) -> DQN:
+    """A small NatureCNN DQN on 4 stacked 48x48 frames, 2 envs."""
+    config = DQNConfig(
+        batch_size=16,
+        buffer_size=400,
+        learning_starts=0,
+        hidden_sizes=[64],
+        train_freq=1,
+        target_update_interval=5,
+        epsilon_end=0.0,
+        epsilon_decay_steps=1,
+        loss="huber",
+        double_q=True,
+        max_grad_norm=10.0,
+        cuda_graphs=graphs,
+        **cfg,
+    )
+    return DQN(config, FRAMES, gym.spaces.Discrete(3), seed=0, device=device, num_envs=N_ENVS)
+
+
+def fill(agent: DQN, steps: int, seed: int = 1) -> np.ndarray:
+    """Store ``steps`` vector steps of random frames; return the last observations."""
+    rng = np.random.default_rng(seed)
+    obs = rng.integers(0, 256, (N_ENVS, *FRAMES.shape), dtype=np.uint8)
+    for _ in range(steps):
+        next_obs = rng.integers(0, 256, (N_ENVS, *FRAMES.shape), dtype=np.uint8)
+        terminated = rng.random(N_ENVS) < 0.1
+        agent.store(
+            Transition(
+                obs,
+                rng.integers(3, size=N_ENVS),
+                rng.normal(size=N_ENVS).astype(np.float32),
+                next_obs,
+                terminated,
+                np.zeros(N_ENVS, dtype=bool),
+            )
+        )
+        obs = next_obs
+    return obs
+
+
+def parameters(agent: DQN) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in [*agent.q_net.parameters(), *agent.q_target.parameters()]]
+
+
+@CUDA
+def test_graphed_updates_and_actions_match_eager() -> None:
+    eager, graphed = pixel_agent("cuda", False), pixel_agent("cuda", True)
+    assert graphed.cuda_graphs and not eager.cuda_graphs
+    obs = fill(eager, 60)
+    fill(graphed, 60)
+    eager_losses, graphed_losses = [], []
+    # Past the eager warm-up calls, so most of these are replays of the recorded graph.
+    for step in range(12):
+        eager_losses.append(eager.learn(step + 1)["loss"])
+        graphed_losses.append(graphed.learn(step + 1)["loss"])
+    assert graphed._update._graph is not None  # recorded and replayed
+    # Each call's metrics are its own (a replay does not overwrite the earlier ones).
+    torch.testing.assert_close(torch.stack(graphed_losses), torch.stack(eager_losses))
+    for a, b in zip(parameters(graphed), parameters(eager), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    step = 10_000  # ε is 0: every action is greedy
+    np.testing.assert_array_equal(graphed.act(obs, step), eager.act(obs, step))
+    assert graphed._greedy_graph is not None
+    # Another batch size goes eager rather than failing.
+    np.testing.assert_array_equal(graphed.act(obs[:1], step), eager.act(obs[:1], step))
+
+
+@CUDA
+def test_graphs_follow_loaded_state() -> None:
+    source, target = pixel_agent("cuda", True), pixel_agent("cuda", True)
+    fill(source, 60)
+    fill(target, 60, seed=2)  # different data: its recorded graph and optimiser state differ
+    for step in range(6):
+        source.learn(step + 1)
+        target.learn(step + 1)
+    target.load_state_dict(source.state_dict())
+    for step in range(6, 12):
+        source.learn(step + 1)
+        target.learn(step + 1)
+    for a, b in zip(parameters(target), parameters(source), strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_auto_is_off_without_a_gpu_and_on_cpu_loads_gpu_optimiser_state() -> None:
+    agent = pixel_agent("cpu", None)
+    assert not agent.cuda_graphs
+    state = agent.state_dict()
+    for group in state["optimizer"]["param_groups"]:
+        group["capturable"] = True  # as saved by a graphed run on a GPU
+    agent.load_state_dict(state)
+    assert not agent.optimizer.param_groups[0]["capturable"]
+
+
+@pytest.mark.parametrize(
+    ("cfg", "message"),
+    [
+        ({"compile": True}, "agent.cuda_graphs=true with agent.compile=true: choose one"),
+        ({"lr_end": 1e-5}, "agent.cuda_graphs=true with agent.lr_end"),
+    ],
+)
+def test_forced_graphs_that_cannot_work_are_config_errors(cfg: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        DQNConfig(cuda_graphs=True, **cfg)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_forced_graphs_without_a_gpu_are_one_line(in_tmp: Path) -> None:
+    with pytest.raises(ConfigError, match=r"agent.cuda_graphs=true needs device=cuda, not cpu"):
+        pixel_agent("cpu", True)
+    out = run_cli("agent=dqn", "env=cliff", "device=cpu", "agent.cuda_graphs=true", cwd=in_tmp)
+    assert out.returncode != 0
+    assert "agent.cuda_graphs=true needs device=cuda" in out.stderr
+    assert "Traceback" not in out.stderr
