@@ -3,6 +3,7 @@ one-line errors where they cannot work (checked anywhere)."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import gymnasium as gym
@@ -97,7 +98,8 @@ def test_graphs_follow_loaded_state() -> None:
     for step in range(6):
         source.learn(step + 1)
         target.learn(step + 1)
-    target.load_state_dict(source.state_dict())
+    # A copy, as from a file: torch's load_state_dict may keep the very tensors it is given.
+    target.load_state_dict(copy.deepcopy(source.state_dict()))
     for step in range(6, 12):
         source.learn(step + 1)
         target.learn(step + 1)
