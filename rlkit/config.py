@@ -42,6 +42,21 @@ def _check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
     _check(value in choices, f"{key}={value!r} is not valid; choose one of: {', '.join(choices)}")
 
 
+def _check_cuda_graphs(cfg: Any, lr_schedule: str) -> None:
+    """``cuda_graphs=true`` with what it cannot record: ``compile``, or the learning-rate schedule
+    named ``lr_schedule`` (a recorded update keeps its learning rates)."""
+    _check(
+        not (cfg.cuda_graphs and cfg.compile),
+        "agent.cuda_graphs=true with agent.compile=true: choose one (torch.compile's "
+        "mode=reduce-overhead records its own graphs); set agent.compile=false",
+    )
+    _check(
+        not (cfg.cuda_graphs and getattr(cfg, lr_schedule) is not None),
+        f"agent.cuda_graphs=true with agent.{lr_schedule}: a recorded update keeps one learning "
+        f"rate; set agent.{lr_schedule}=null or agent.cuda_graphs=false",
+    )
+
+
 def _check_train_schedule(cfg: Any) -> None:
     """``train_freq_unit`` is a known unit and ``gradient_steps`` is >= 1 or -1."""
     _check_choice("agent.train_freq_unit", cfg.train_freq_unit, TRAIN_FREQ_UNITS)
@@ -213,16 +228,7 @@ class DQNConfig(AgentConfig):
             "agent.compile=true with agent.lr_end: a compiled update is specialised to one "
             "learning rate and would recompile as it anneals; set agent.lr_end=null to compile",
         )
-        _check(
-            not (self.cuda_graphs and self.compile),
-            "agent.cuda_graphs=true with agent.compile=true: choose one (torch.compile's "
-            "mode=reduce-overhead records its own graphs); set agent.compile=false",
-        )
-        _check(
-            not (self.cuda_graphs and self.lr_end is not None),
-            "agent.cuda_graphs=true with agent.lr_end: a recorded update keeps one learning rate; "
-            "set agent.lr_end=null or agent.cuda_graphs=false",
-        )
+        _check_cuda_graphs(self, "lr_end")
         _check(
             not (self.compile and self.update_backend == "numpy"),
             "agent.compile=true compiles the torch update; it needs agent.update_backend=torch "
@@ -286,6 +292,9 @@ class DDPGConfig(AgentConfig):
     """θ, the pull back to 0 of the Ornstein-Uhlenbeck process."""
     compile: bool = False
     """``torch.compile`` the update."""
+    cuda_graphs: bool | None = None
+    """Replay the update and μ(s) from recorded CUDA graphs, as DQN's ``cuda_graphs``: ``null``
+    turns them on for ``device=cuda`` unless ``compile`` or ``lr_decay_steps`` is set."""
     save_buffer: bool = True
     """Keep the replay buffer in checkpoints (needed for an exact resume)."""
     encoder: str = "auto"
@@ -305,6 +314,7 @@ class DDPGConfig(AgentConfig):
             "agent.compile=true with agent.lr_decay_steps: a compiled update is specialised to "
             "its learning rates and would recompile as they anneal; set one of them off",
         )
+        _check_cuda_graphs(self, "lr_decay_steps")
         _check(0.0 <= self.gamma <= 1.0, f"agent.gamma={self.gamma} is out of range [0, 1]")
         _check(0.0 < self.tau <= 1.0, f"agent.tau={self.tau} is out of range (0, 1]")
         _check(self.batch_size >= 1, f"agent.batch_size={self.batch_size} must be >= 1")

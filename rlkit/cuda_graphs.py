@@ -10,14 +10,14 @@ outputs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from rlkit.buffers import ReplayBatch
+from rlkit.errors import ConfigError
 
 # Eager calls before recording: they run the real updates (on a side stream, as recording needs)
 # and let cuDNN, cuBLAS and autograd allocate their workspaces first.
@@ -27,21 +27,23 @@ WARMUP_CALLS = 3
 class GraphedUpdate:
     """Replay one recorded gradient step instead of launching its kernels one by one.
 
-    ``update(batch)`` must do the whole step on the GPU (loss, backward, optimiser step; no host
-    syncs, same shapes every call) with an optimiser made with ``capturable=True``, and return a
-    dict of tensors. The first ``WARMUP_CALLS`` calls run it eagerly; the next one records it on
-    that call's batch and replays it; later calls copy their batch into the recorded one and
-    replay. Every call is one real update, so a graphed run takes the same steps as an eager one.
-    Call ``reset`` after loading weights or optimiser state that replace tensors (the graph holds
-    their addresses).
+    ``update(batch)`` must do the whole step on the GPU (losses, backward passes, optimiser
+    steps, target updates in place; no host syncs, same shapes every call) with optimisers made
+    with ``capturable=True``, and return a dict of tensors. The first ``WARMUP_CALLS`` calls run
+    it eagerly; the next one records it on that call's batch and replays it; later calls copy
+    their batch into the recorded one and replay. Every call is one real update, so a graphed run
+    takes the same steps as an eager one. Call ``reset`` after loading optimiser state (it comes
+    in new tensors, and the graph holds the old ones' addresses).
     """
 
     def __init__(
-        self, update: Callable[[ReplayBatch], dict[str, torch.Tensor]], optimizer: Any
+        self,
+        update: Callable[[ReplayBatch], dict[str, torch.Tensor]],
+        optimizers: Sequence[torch.optim.Optimizer],
     ) -> None:
-        """Wrap ``update``; ``optimizer`` has its gradients cleared before recording."""
+        """Wrap ``update``; ``optimizers`` have their gradients cleared before recording."""
         self.update = update
-        self.optimizer = optimizer
+        self.optimizers = list(optimizers)
         self.reset()
 
     def reset(self) -> None:
@@ -68,41 +70,61 @@ class GraphedUpdate:
         """Record ``update`` on a copy of ``batch`` (recording runs nothing; the caller replays)."""
         self._batch = ReplayBatch(*(t.clone() for t in batch))
         # Gradients the graph creates live in its memory pool and are rewritten by each replay.
-        self.optimizer.zero_grad(set_to_none=True)
+        for optimizer in self.optimizers:
+            optimizer.zero_grad(set_to_none=True)
         torch.cuda.synchronize()
         self._graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self._graph):
             self._out = self.update(self._batch)
 
 
-class GraphedGreedy:
-    """argmax_a q(obs, a) for a fixed batch size of observations, replayed from a graph.
+class GraphedPolicy:
+    """``policy(obs)`` for a fixed batch shape of observations, replayed from a graph.
 
-    Reads q's parameters where they are, so it follows every update (in-place weight changes:
-    optimiser steps, ``load_state_dict``) without recording again.
+    ``policy`` maps a device tensor of observations to a tensor (DQN: q's argmax; DDPG: μ). It
+    reads the networks' parameters where they are, so it follows every in-place weight change
+    (optimiser steps, ``load_state_dict``) without recording again.
     """
 
-    def __init__(self, q_net: nn.Module, example: np.ndarray, device: torch.device) -> None:
-        """Record ``q_net(obs).argmax(1)`` for batches shaped and typed like ``example``."""
+    def __init__(
+        self,
+        policy: Callable[[torch.Tensor], torch.Tensor],
+        example: np.ndarray,
+        device: torch.device,
+    ) -> None:
+        """Record ``policy`` for batches shaped and typed like ``example``."""
         self._obs = torch.as_tensor(np.asarray(example), device=device).clone()
-        self._actions_host = torch.empty(len(example), dtype=torch.int64).pin_memory()
         with torch.inference_mode():
-            _on_side_stream(lambda: q_net(self._obs))
+            _on_side_stream(lambda: policy(self._obs))
             torch.cuda.synchronize()
             self._graph = torch.cuda.CUDAGraph()
             with torch.cuda.graph(self._graph):
-                self._actions = q_net(self._obs).argmax(dim=1)
+                self._out = policy(self._obs)
+        self._out_host = torch.empty_like(self._out, device="cpu").pin_memory()
 
     def fits(self, obs: np.ndarray) -> bool:
         """Whether ``obs`` has the recorded batch shape (other shapes go eager)."""
-        return tuple(obs.shape) == tuple(self._obs.shape)
+        return tuple(np.shape(obs)) == tuple(self._obs.shape)
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
-        """Greedy actions for ``obs`` (int64, on the host)."""
+        """The policy's output for ``obs``, on the host."""
         self._obs.copy_(torch.from_numpy(np.ascontiguousarray(obs)))
         self._graph.replay()
-        self._actions_host.copy_(self._actions)  # waits for the replay: one sync per step
-        return self._actions_host.numpy().copy()
+        self._out_host.copy_(self._out)  # waits for the replay: one sync per step
+        return self._out_host.numpy().copy()
+
+
+def use_cuda_graphs(setting: bool | None, device: torch.device, blocked: bool) -> bool:
+    """Whether an agent records CUDA graphs: ``setting`` (``agent.cuda_graphs``) where given,
+    else on a GPU unless ``blocked`` (``compile``, or a learning rate that changes)."""
+    if setting is None:
+        return device.type == "cuda" and not blocked
+    if setting and device.type != "cuda":
+        raise ConfigError(
+            f"agent.cuda_graphs=true needs device=cuda, not {device.type}; "
+            "use agent.cuda_graphs=null (auto) or false"
+        )
+    return setting
 
 
 def _on_side_stream(call: Callable[[], Any]) -> Any:

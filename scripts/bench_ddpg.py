@@ -12,7 +12,9 @@ Prints the tables and writes them into ``docs/benchmarks.md`` (its own section).
         [--envs pendulum,mountaincar,lunarlander] [--skip-speed] [--device cuda] [--jobs 5]
 
 ``--jobs`` runs that many seeds side by side (each its own process; on a GPU they share it), and
-``--device`` is given to the learning runs (the speed table is the CPU comparison).
+``--device`` is given to the learning runs. The speed table is the CPU comparison; with
+``--speed-device cuda`` both libraries run on the GPU instead, into section ``ddpg-gpu``
+(``--skip-learning`` measures speed alone).
 
 ``--runs DIR`` keeps the learning runs in DIR and checkpoints them every ``--checkpoint-every``
 env steps, so a long table (LunarLander: about 75 minutes a seed on one core) can be built over
@@ -63,13 +65,13 @@ import gymnasium as gym
 import numpy as np
 from stable_baselines3 import DDPG
 from stable_baselines3.common.noise import NormalActionNoise
-steps, learning_starts = int(sys.argv[1]), int(sys.argv[2])
+steps, learning_starts, device = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 env = gym.make("Pendulum-v1")
 model = DDPG("MlpPolicy", env, learning_rate=1e-3, buffer_size=200_000,
              learning_starts=learning_starts, batch_size=256, tau=0.005, gamma=0.98,
              train_freq=1, gradient_steps=1,
              action_noise=NormalActionNoise(np.zeros(1), 0.1 * np.ones(1)),
-             policy_kwargs=dict(net_arch=[400, 300]), seed=0, device="cpu", verbose=0)
+             policy_kwargs=dict(net_arch=[400, 300]), seed=0, device=device, verbose=0)
 started = time.perf_counter()
 model.learn(total_timesteps=steps)
 print("RESULT", json.dumps({"steps_per_s": steps / (time.perf_counter() - started)}))
@@ -130,14 +132,15 @@ def run_script(script: str, *args: object) -> dict:
     return json.loads(line.removeprefix("RESULT "))
 
 
-def run_sb3(steps: int, learning_starts: int) -> float:
+def run_sb3(steps: int, learning_starts: int, device: str = "cpu") -> float:
     """SB3's DDPG with the zoo's Pendulum values in a fresh interpreter; its env steps/s."""
-    return run_script(SB3_SCRIPT, steps, learning_starts)["steps_per_s"]
+    return run_script(SB3_SCRIPT, steps, learning_starts, device)["steps_per_s"]
 
 
-def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
-    """rlkit vs SB3 env steps/s, alternating. learning_starts is a quarter of the steps, so that
-    most of the measured steps train (the zoo's 10k would leave a short run all random)."""
+def speed(steps: int, rounds: int, workdir: Path, device: str = "cpu") -> list[str]:
+    """rlkit vs SB3 env steps/s, alternating, both on ``device``. learning_starts is a quarter of
+    the steps, so that most of the measured steps train (the zoo's 10k would leave a short run all
+    random)."""
     learning_starts = steps // 4
     overrides = [
         "agent=ddpg",
@@ -146,11 +149,28 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
         f"agent.learning_starts={learning_starts}",
         "eval_episodes=1",
         "agent.save_buffer=false",
+        f"device={device}",
     ]
     ours, theirs = [], []
     for _ in range(rounds):
         ours.append(run_rlkit(overrides, workdir)[0]["env_steps_per_s"])
-        theirs.append(run_sb3(steps, learning_starts))
+        theirs.append(run_sb3(steps, learning_starts, device))
+    if device == "cuda":
+        import torch
+
+        return [
+            "### Speed: DDPG on Pendulum-v1 with the zoo's hyperparameters, one env, GPU",
+            "",
+            f"Measured by `python scripts/bench_ddpg.py --skip-learning --speed-device cuda`: "
+            f"{steps:,} env steps per run ({learning_starts:,} random first), {rounds} rounds "
+            f"alternating rlkit and SB3 in fresh processes, both with device=cuda, on "
+            f"{torch.cuda.get_device_name(0)}, {machine()}; training loop only. rlkit replays "
+            "its update and μ(s) from CUDA graphs (`agent.cuda_graphs`, on by default on a GPU).",
+            "",
+            *ratio_table(ours, theirs),
+            "",
+            "Target: at least 3x SB3's steps/s.",
+        ]
     # Both libraries do the same matrix products each step; this says how far from them the
     # rest of rlkit's loop is, i.e. how much faster any rewrite on this CPU could get.
     threads = cpu_count()
@@ -320,6 +340,13 @@ def main() -> None:
     )
     parser.add_argument("--envs", default="pendulum,mountaincar,lunarlander")
     parser.add_argument("--skip-speed", action="store_true", help="only the learning tables")
+    parser.add_argument("--skip-learning", action="store_true", help="only the speed table")
+    parser.add_argument(
+        "--speed-device",
+        default="cpu",
+        choices=("cpu", "cuda"),
+        help="where both libraries run for the speed table (cuda: its own section, ddpg-gpu)",
+    )
     parser.add_argument("--device", default="auto", help="device of the learning runs")
     parser.add_argument("--jobs", type=int, default=1, help="seeds trained side by side")
     parser.add_argument("--logs", type=Path, help="write each learning run's output here")
@@ -338,11 +365,13 @@ def main() -> None:
         raise SystemExit(f"unknown env {unknown[0]!r}; valid choices: {', '.join(TARGETS)}")
     # Each table has its own section of docs/benchmarks.md, so a partial run keeps the others.
     with tempfile.TemporaryDirectory() as tmp:
-        if not args.skip_speed:
+        if not args.skip_speed and args.speed_device == "cuda":
+            report("\n".join(speed(args.speed_steps, args.rounds, Path(tmp), "cuda")), "ddpg-gpu")
+        elif not args.skip_speed:
             lines = ["## DDPG", "", "Measured by `python scripts/bench_ddpg.py`.", ""]
             lines += speed(args.speed_steps, args.rounds, Path(tmp))
             report("\n".join(lines), "ddpg")
-        for env in envs:
+        for env in [] if args.skip_learning else envs:
             report(
                 "\n".join(
                     learning(

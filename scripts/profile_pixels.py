@@ -23,7 +23,7 @@ from bench_pixels import HYPER
 
 from rlkit.agents.dqn import DQN
 from rlkit.compose import compose_config
-from rlkit.cuda_graphs import GraphedGreedy, GraphedUpdate
+from rlkit.cuda_graphs import GraphedPolicy, GraphedUpdate
 from rlkit.envs_factory import make_vec_env
 from rlkit.transition import Transition
 
@@ -84,13 +84,13 @@ def main() -> None:
         "sample + update, eager", lambda: agent.update(agent.buffer.sample(batch)), 1000, device
     )
     if device == "cuda":
-        graphed = GraphedUpdate(agent.update, agent.optimizer)
+        graphed = GraphedUpdate(agent.update, [agent.optimizer])
         for group in agent.optimizer.param_groups:
             group["capturable"] = True
         time_per_call(
             "sample + update, graphed", lambda: graphed(agent.buffer.sample(batch)), 2000, device
         )
-        greedy = GraphedGreedy(agent.q_net, obs["now"], agent.device)
+        greedy = GraphedPolicy(lambda x: agent.q_net(x).argmax(dim=1), obs["now"], agent.device)
         time_per_call("greedy action, graphed", lambda: greedy(obs["now"]), 2000, device)
 
 

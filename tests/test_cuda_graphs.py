@@ -1,5 +1,5 @@
-"""CUDA graphs of DQN's update and greedy action: the same maths as eager (checked on a GPU), and
-one-line errors where they cannot work (checked anywhere)."""
+"""CUDA graphs of DQN's and DDPG's updates and actions: the same maths as eager (checked on a
+GPU), and one-line errors where they cannot work (checked anywhere)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 import torch
 
+from rlkit.agents.ddpg import DDPG
 from rlkit.agents.dqn import DQN
-from rlkit.config import DQNConfig
+from rlkit.config import DDPGConfig, DQNConfig
 from rlkit.errors import ConfigError
 from rlkit.transition import Transition
 from tests.helpers import run_cli
@@ -107,6 +108,66 @@ def test_graphs_follow_loaded_state() -> None:
         torch.testing.assert_close(a, b)
 
 
+def ddpg_agent(device: str, graphs: bool | None, **cfg: object) -> DDPG:
+    """A small DDPG on 3-number observations and one action in [-2, 2] (Pendulum's spaces)."""
+    config = DDPGConfig(
+        batch_size=16,
+        buffer_size=400,
+        learning_starts=0,
+        actor_hidden_sizes=[32, 32],
+        critic_hidden_sizes=[32, 32],
+        cuda_graphs=graphs,
+        **cfg,
+    )
+    observations = gym.spaces.Box(-8.0, 8.0, (3,), np.float32)
+    actions = gym.spaces.Box(-2.0, 2.0, (1,), np.float32)
+    return DDPG(config, observations, actions, seed=0, device=device, num_envs=N_ENVS)
+
+
+def fill_ddpg(agent: DDPG, steps: int) -> np.ndarray:
+    """Store ``steps`` vector steps of random transitions; return the last observations."""
+    rng = np.random.default_rng(1)
+    obs = rng.normal(size=(N_ENVS, 3)).astype(np.float32)
+    for _ in range(steps):
+        next_obs = rng.normal(size=(N_ENVS, 3)).astype(np.float32)
+        agent.store(
+            Transition(
+                obs,
+                rng.uniform(-2, 2, (N_ENVS, 1)).astype(np.float32),
+                rng.normal(size=N_ENVS).astype(np.float32),
+                next_obs,
+                rng.random(N_ENVS) < 0.1,
+                np.zeros(N_ENVS, dtype=bool),
+            )
+        )
+        obs = next_obs
+    return obs
+
+
+def ddpg_parameters(agent: DDPG) -> list[torch.Tensor]:
+    nets = (agent.actor, agent.critic, agent.actor_target, agent.critic_target)
+    return [p.detach().clone() for net in nets for p in net.parameters()]
+
+
+@CUDA
+def test_graphed_ddpg_matches_eager() -> None:
+    eager, graphed = ddpg_agent("cuda", False), ddpg_agent("cuda", True)
+    obs = fill_ddpg(eager, 60)
+    fill_ddpg(graphed, 60)
+    eager_metrics = [eager.learn(step + 1) for step in range(10)]
+    graphed_metrics = [graphed.learn(step + 1) for step in range(10)]
+    assert graphed._update._graph is not None
+    for name in DDPG.metric_names:
+        torch.testing.assert_close(
+            torch.stack([m[name] for m in graphed_metrics]),
+            torch.stack([m[name] for m in eager_metrics]),
+        )
+    for a, b in zip(ddpg_parameters(graphed), ddpg_parameters(eager), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(graphed.predict(obs), eager.predict(obs), rtol=1e-5, atol=1e-6)
+    assert graphed._actor_graph is not None
+
+
 def test_auto_is_off_without_a_gpu_and_on_cpu_loads_gpu_optimiser_state() -> None:
     agent = pixel_agent("cpu", None)
     assert not agent.cuda_graphs
@@ -127,12 +188,19 @@ def test_auto_is_off_without_a_gpu_and_on_cpu_loads_gpu_optimiser_state() -> Non
 def test_forced_graphs_that_cannot_work_are_config_errors(cfg: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         DQNConfig(cuda_graphs=True, **cfg)
+    with pytest.raises(ConfigError, match=r"agent.cuda_graphs=true with agent.lr_decay_steps"):
+        DDPGConfig(cuda_graphs=True, lr_decay_steps=1000)
+    with pytest.raises(ConfigError, match=r"agent.cuda_graphs=true with agent.compile=true"):
+        DDPGConfig(cuda_graphs=True, compile=True)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 def test_forced_graphs_without_a_gpu_are_one_line(in_tmp: Path) -> None:
     with pytest.raises(ConfigError, match=r"agent.cuda_graphs=true needs device=cuda, not cpu"):
         pixel_agent("cpu", True)
+    with pytest.raises(ConfigError, match=r"agent.cuda_graphs=true needs device=cuda, not cpu"):
+        ddpg_agent("cpu", True)
+    assert not ddpg_agent("cpu", None).cuda_graphs
     out = run_cli("agent=dqn", "env=cliff", "device=cpu", "agent.cuda_graphs=true", cwd=in_tmp)
     assert out.returncode != 0
     assert "agent.cuda_graphs=true needs device=cuda" in out.stderr

@@ -31,6 +31,7 @@ from torch import nn
 
 from rlkit.buffers import ReplayBatch, ReplayBuffer
 from rlkit.config import DDPGConfig
+from rlkit.cuda_graphs import GraphedPolicy, GraphedUpdate, use_cuda_graphs
 from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Actor, Critic
 from rlkit.noise import make_noise
@@ -98,9 +99,15 @@ class DDPG:
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self._actor_params = list(self.actor.parameters())
-        self.actor_optimizer = torch.optim.Adam(self._actor_params, lr=cfg.actor_lr, fused=True)
+        self.cuda_graphs = use_cuda_graphs(
+            cfg.cuda_graphs, self.device, blocked=cfg.compile or cfg.lr_decay_steps is not None
+        )
+        # `capturable` keeps Adam's step counts on the GPU, so that a CUDA graph can record them.
+        self.actor_optimizer = torch.optim.Adam(
+            self._actor_params, lr=cfg.actor_lr, fused=True, capturable=self.cuda_graphs
+        )
         self.critic_optimizer = torch.optim.Adam(
-            self.critic.parameters(), lr=cfg.critic_lr, fused=True
+            self.critic.parameters(), lr=cfg.critic_lr, fused=True, capturable=self.cuda_graphs
         )
         unit_actions = spaces.Box(-1.0, 1.0, action_space.shape, np.float32)
         # The buffer keeps the observation space's dtype: uint8 frames stay bytes.
@@ -117,11 +124,19 @@ class DDPG:
             cfg.noise, num_envs, self.action_dim, cfg.noise_sigma, cfg.noise_theta, self.rng
         )
         self._update = torch.compile(self.update) if cfg.compile else self.update
+        if self.cuda_graphs:
+            self._update = GraphedUpdate(self.update, [self.actor_optimizer, self.critic_optimizer])
+        self._actor_graph: GraphedPolicy | None = None
         self._train_schedule = TrainSchedule(
             cfg.train_freq, cfg.train_freq_unit, cfg.gradient_steps
         )
 
     def _actor_actions(self, obs: np.ndarray) -> np.ndarray:
+        if self.cuda_graphs:
+            if self._actor_graph is None:
+                self._actor_graph = GraphedPolicy(self.actor, obs, self.device)
+            if self._actor_graph.fits(obs):
+                return self._actor_graph(obs)
         with torch.inference_mode():
             return self.actor(torch.as_tensor(obs, device=self.device)).cpu().numpy()
 
@@ -249,6 +264,11 @@ class DDPG:
             getattr(self, name).load_state_dict(state[name])
         self.actor_optimizer.load_state_dict(state["actor_optimizer"])
         self.critic_optimizer.load_state_dict(state["critic_optimizer"])
+        for optimizer in (self.actor_optimizer, self.critic_optimizer):
+            for group in optimizer.param_groups:  # the run that saved it may have had no GPU
+                group["capturable"] = self.cuda_graphs
+        if isinstance(self._update, GraphedUpdate):
+            self._update.reset()  # the loaded optimiser state lives in new tensors
         self.buffer.load_state_dict(state["buffer"])
         self.noise.load_state_dict(state["noise"])
         self.rng.bit_generator.state = state["rng"]

@@ -32,7 +32,7 @@ from rlkit.agents.dqn_numpy import NumpyQUpdate, numpy_update_fits
 from rlkit.buffers import ReplayBatch, ReplayBuffer
 from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from rlkit.config import DQNConfig
-from rlkit.cuda_graphs import GraphedGreedy, GraphedUpdate
+from rlkit.cuda_graphs import GraphedPolicy, GraphedUpdate, use_cuda_graphs
 from rlkit.errors import ConfigError
 from rlkit.nets import QNetwork, observation_encoder
 from rlkit.observations import observation_batch
@@ -78,7 +78,9 @@ class DQN:
             # greedy policy of q is then the cloned one, and DQN improves on it.
             self.q_net.load_state_dict(load_pretrained_policy(cfg.pretrain))
         self.q_target = copy.deepcopy(self.q_net).requires_grad_(False)
-        self.cuda_graphs = _use_cuda_graphs(cfg, self.device)
+        self.cuda_graphs = use_cuda_graphs(
+            cfg.cuda_graphs, self.device, blocked=cfg.compile or cfg.lr_end is not None
+        )
         # One fused kernel for the whole step instead of a few ops per parameter; `capturable`
         # keeps its step count on the GPU, so that a CUDA graph can record the step.
         self.optimizer = torch.optim.Adam(
@@ -96,11 +98,11 @@ class DQN:
         )
         self.loss_fn = nn.functional.mse_loss if cfg.loss == "mse" else nn.functional.smooth_l1_loss
         self._numpy = self._numpy_update(cfg)
-        self._greedy_graph: GraphedGreedy | None = None
+        self._greedy_graph: GraphedPolicy | None = None
         if cfg.compile:
             self._update = torch.compile(self.update)
         elif self.cuda_graphs:
-            self._update = GraphedUpdate(self.update, self.optimizer)
+            self._update = GraphedUpdate(self.update, [self.optimizer])
         else:
             self._update = self.update if self._numpy is None else self._numpy.update
         self.epsilon_at = epsilon_schedule_of(cfg)
@@ -141,11 +143,13 @@ class DQN:
             greedy = self._q_values(obs).argmax(dim=1).cpu().numpy()
         return np.where(explore, random_actions, greedy)
 
-    def _greedy_graph_for(self, obs: np.ndarray) -> GraphedGreedy | None:
+    def _greedy_graph_for(self, obs: np.ndarray) -> GraphedPolicy | None:
         """The recorded greedy action for the training batch shape (recorded on first use)."""
         if self._greedy_graph is None:
-            self._greedy_graph = GraphedGreedy(self.q_net, np.asarray(obs), self.device)
-        return self._greedy_graph if self._greedy_graph.fits(np.asarray(obs)) else None
+            self._greedy_graph = GraphedPolicy(
+                lambda x: self.q_net(x).argmax(dim=1), obs, self.device
+            )
+        return self._greedy_graph if self._greedy_graph.fits(obs) else None
 
     def predict(self, obs: Any, deterministic: bool = True) -> Any:
         """argmax_a q(obs, a) for one observation or a batch (ε-greedy with the final ε if not
@@ -273,18 +277,6 @@ class DQN:
         states = np.arange(int(env.observation_space.n))
         q_table = self._q_values(states).cpu().numpy().astype(np.float64)
         return qtable_report.write(q_table, env, run_dir)
-
-
-def _use_cuda_graphs(cfg: DQNConfig, device: torch.device) -> bool:
-    """Whether to record CUDA graphs: ``agent.cuda_graphs``, or on a GPU where nothing stops it."""
-    if cfg.cuda_graphs is None:
-        return device.type == "cuda" and not cfg.compile and cfg.lr_end is None
-    if cfg.cuda_graphs and device.type != "cuda":
-        raise ConfigError(
-            f"agent.cuda_graphs=true needs device=cuda, not {device.type}; "
-            "use agent.cuda_graphs=null (auto) or false"
-        )
-    return cfg.cuda_graphs
 
 
 def load_pretrained_policy(run_dir: str | Path) -> dict[str, Any]:
