@@ -52,18 +52,33 @@ def _override(key: str, value: Any) -> str:
 
 
 def default_run_dir(config: Config) -> Path:
-    """``runs/<agent>-<env>/<time>_seed<seed>``, with ``-1``, ``-2``, ... added if that exists.
+    """``runs/<agent>-<env>/<time>_seed<seed>``, with ``-1``, ``-2``, ... added if that exists;
+    created here, so that it is this run's alone.
 
-    Two runs started in the same second (say a resume right after its run) must not share a
-    directory: the second would overwrite the first's metrics and checkpoint.
+    Two runs started in the same second (say a resume right after its run, or two commands at
+    once) must not share a directory: the second would overwrite the first's metrics and
+    checkpoint.
     """
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    base = Path("runs") / f"{config.agent.name}-{config.env.name}" / f"{stamp}_seed{config.seed}"
+    parent = Path("runs") / f"{config.agent.name}-{config.env.name}"
+    return claim_directory(parent / f"{stamp}_seed{config.seed}")
+
+
+def claim_directory(base: Path) -> Path:
+    """Create ``base``, or ``base-1``, ``base-2``, ... if taken, and return the one created.
+
+    ``mkdir`` either creates a directory or fails, so two processes claiming the same name at
+    the same moment get different ones (checking ``exists()`` first would let both through).
+    """
+    base.parent.mkdir(parents=True, exist_ok=True)
     candidate, n = base, 1
-    while candidate.exists():
-        candidate = base.with_name(f"{base.name}-{n}")
-        n += 1
-    return candidate
+    while True:
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            candidate = base.with_name(f"{base.name}-{n}")
+            n += 1
 
 
 def run_from_config(

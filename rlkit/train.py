@@ -72,9 +72,28 @@ def main(argv: list[str] | None = None) -> None:
 
             # Hydra's own ${now:...} directory is shared by runs started in the same second.
             overrides = [*overrides, f"hydra.run.dir={default_run_dir(configs[0])}"]
+        if multirun and not any(o.startswith("hydra.sweep.dir=") for o in overrides):
+            overrides = [*overrides, *_sweep_dir_override(configs)]
         argv = [*flags, *overrides]
     sys.argv = [sys.argv[0], *argv]
     _hydra_app()()
+
+
+def _sweep_dir_override(configs: list[Any]) -> list[str]:
+    """``hydra.sweep.dir`` claimed for this sweep alone (as ``default_run_dir`` does for a run),
+    where every job shares one agent and env; a sweep over agents or envs keeps Hydra's."""
+    from datetime import datetime
+
+    from rlkit.api import claim_directory
+
+    names = {(c.agent.name, c.env.name) for c in configs}
+    if len(names) != 1:
+        return []
+    agent, env = names.pop()
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    return [
+        f"hydra.sweep.dir={claim_directory(Path('runs') / f'{agent}-{env}' / f'multirun_{stamp}')}"
+    ]
 
 
 class _CallableModule(types.ModuleType):

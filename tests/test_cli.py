@@ -39,6 +39,30 @@ def test_multirun_sweeps_seeds(in_tmp: Path) -> None:
     assert [json.loads(p.read_text())["seed"] for p in summaries] == [0, 1]
 
 
+def test_two_sweeps_at_once_get_their_own_directories(in_tmp: Path) -> None:
+    # Started together, both land in the same second: Hydra's ${now:...} sweep dir would be
+    # shared, and job 0 of one would overwrite job 0 of the other.
+    args = [sys.executable, "-m", "rlkit.train", "-m", "seed=0,1", "total_steps=300"]
+    sweeps = [subprocess.Popen([*args, "progress=false"], cwd=in_tmp) for _ in range(2)]
+    assert [p.wait(timeout=300) for p in sweeps] == [0, 0]
+    dirs = sorted(in_tmp.glob("runs/qlearning-cliff/multirun_*"))
+    assert len(dirs) == 2
+    for sweep in dirs:
+        assert len(list(sweep.glob("*/summary.json"))) == 2
+
+
+def test_claimed_directories_are_distinct_under_races(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rlkit.api import claim_directory
+
+    base = tmp_path / "runs" / "x" / "2026-01-01_00-00-00_seed0"
+    with ThreadPoolExecutor(8) as pool:
+        claimed = list(pool.map(lambda _: claim_directory(base), range(16)))
+    assert len(set(claimed)) == 16 and all(d.is_dir() for d in claimed)
+    assert base in claimed and base.with_name(base.name + "-15") in claimed
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
