@@ -79,12 +79,40 @@ class GraphedUpdate:
 
 
 class GraphedPolicy:
-    """``policy(obs)`` for a fixed batch shape of observations, replayed from a graph.
+    """``policy(obs)`` for host observations, replayed from a graph recorded per batch shape.
 
-    ``policy`` maps a device tensor of observations to a tensor (DQN: q's argmax; DDPG: μ). It
-    reads the networks' parameters where they are, so it follows every in-place weight change
-    (optimiser steps, ``load_state_dict``) without recording again.
+    ``policy`` maps a device tensor of observations to a tensor (DQN: q's argmax; DDPG: μ). The
+    graphs read the networks' parameters where they are, so they follow every in-place weight
+    change (optimiser steps, ``load_state_dict``) without recording again. Training acts on
+    ``num_envs`` observations at a time and evaluation on one, so each of the first
+    ``MAX_SHAPES`` batch shapes gets a graph; any other shape runs eagerly.
     """
+
+    MAX_SHAPES = 4
+
+    def __init__(
+        self, policy: Callable[[torch.Tensor], torch.Tensor], device: torch.device
+    ) -> None:
+        """Wrap ``policy``; nothing is recorded until a batch of a new shape comes."""
+        self.policy = policy
+        self.device = device
+        self._graphs: dict[tuple[tuple[int, ...], str], _RecordedPolicy] = {}
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:
+        """The policy's output for ``obs``, on the host."""
+        obs = np.ascontiguousarray(obs)
+        key = (obs.shape, obs.dtype.str)
+        recorded = self._graphs.get(key)
+        if recorded is None and len(self._graphs) < self.MAX_SHAPES:
+            recorded = self._graphs[key] = _RecordedPolicy(self.policy, obs, self.device)
+        if recorded is None:
+            with torch.inference_mode():
+                return self.policy(torch.as_tensor(obs, device=self.device)).cpu().numpy()
+        return recorded(obs)
+
+
+class _RecordedPolicy:
+    """One recorded ``policy`` call on a fixed batch shape, with its input and output tensors."""
 
     def __init__(
         self,
@@ -93,7 +121,7 @@ class GraphedPolicy:
         device: torch.device,
     ) -> None:
         """Record ``policy`` for batches shaped and typed like ``example``."""
-        self._obs = torch.as_tensor(np.asarray(example), device=device).clone()
+        self._obs = torch.as_tensor(example, device=device).clone()
         with torch.inference_mode():
             _on_side_stream(lambda: policy(self._obs))
             torch.cuda.synchronize()
@@ -102,13 +130,9 @@ class GraphedPolicy:
                 self._out = policy(self._obs)
         self._out_host = torch.empty_like(self._out, device="cpu").pin_memory()
 
-    def fits(self, obs: np.ndarray) -> bool:
-        """Whether ``obs`` has the recorded batch shape (other shapes go eager)."""
-        return tuple(np.shape(obs)) == tuple(self._obs.shape)
-
     def __call__(self, obs: np.ndarray) -> np.ndarray:
-        """The policy's output for ``obs``, on the host."""
-        self._obs.copy_(torch.from_numpy(np.ascontiguousarray(obs)))
+        """Copy ``obs`` in, replay, copy the output out."""
+        self._obs.copy_(torch.from_numpy(obs))
         self._graph.replay()
         self._out_host.copy_(self._out)  # waits for the replay: one sync per step
         return self._out_host.numpy().copy()

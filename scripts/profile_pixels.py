@@ -90,7 +90,7 @@ def main() -> None:
         time_per_call(
             "sample + update, graphed", lambda: graphed(agent.buffer.sample(batch)), 2000, device
         )
-        greedy = GraphedPolicy(lambda x: agent.q_net(x).argmax(dim=1), obs["now"], agent.device)
+        greedy = GraphedPolicy(lambda x: agent.q_net(x).argmax(dim=1), agent.device)
         time_per_call("greedy action, graphed", lambda: greedy(obs["now"]), 2000, device)
 
 

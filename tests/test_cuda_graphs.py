@@ -14,6 +14,7 @@ import torch
 from rlkit.agents.ddpg import DDPG
 from rlkit.agents.dqn import DQN
 from rlkit.config import DDPGConfig, DQNConfig
+from rlkit.cuda_graphs import GraphedPolicy
 from rlkit.errors import ConfigError
 from rlkit.transition import Transition
 from tests.helpers import run_cli
@@ -86,9 +87,19 @@ def test_graphed_updates_and_actions_match_eager() -> None:
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     step = 10_000  # ε is 0: every action is greedy
     np.testing.assert_array_equal(graphed.act(obs, step), eager.act(obs, step))
-    assert graphed._greedy_graph is not None
-    # Another batch size goes eager rather than failing.
-    np.testing.assert_array_equal(graphed.act(obs[:1], step), eager.act(obs[:1], step))
+    # Evaluation's single observations get a graph of their own.
+    np.testing.assert_array_equal(graphed.predict(obs[0]), eager.predict(obs[0]))
+    assert len(graphed._greedy_graph._graphs) == 2
+
+
+@CUDA
+def test_policy_graphs_per_shape_then_eager() -> None:
+    eager, graphed = pixel_agent("cuda", False), pixel_agent("cuda", True)
+    frames = np.random.default_rng(3).integers(0, 256, (8, *FRAMES.shape), dtype=np.uint8)
+    # One more batch shape than there are graphs: the last runs eagerly, with the same answer.
+    for size in range(1, GraphedPolicy.MAX_SHAPES + 2):
+        np.testing.assert_array_equal(graphed.predict(frames[:size]), eager.predict(frames[:size]))
+    assert len(graphed._greedy_graph._graphs) == GraphedPolicy.MAX_SHAPES
 
 
 @CUDA
@@ -165,7 +176,7 @@ def test_graphed_ddpg_matches_eager() -> None:
     for a, b in zip(ddpg_parameters(graphed), ddpg_parameters(eager), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(graphed.predict(obs), eager.predict(obs), rtol=1e-5, atol=1e-6)
-    assert graphed._actor_graph is not None
+    assert len(graphed._actor_graph._graphs) == 1
 
 
 def test_auto_is_off_without_a_gpu_and_on_cpu_loads_gpu_optimiser_state() -> None:

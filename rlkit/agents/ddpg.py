@@ -126,17 +126,14 @@ class DDPG:
         self._update = torch.compile(self.update) if cfg.compile else self.update
         if self.cuda_graphs:
             self._update = GraphedUpdate(self.update, [self.actor_optimizer, self.critic_optimizer])
-        self._actor_graph: GraphedPolicy | None = None
+        self._actor_graph = GraphedPolicy(self.actor, self.device) if self.cuda_graphs else None
         self._train_schedule = TrainSchedule(
             cfg.train_freq, cfg.train_freq_unit, cfg.gradient_steps
         )
 
     def _actor_actions(self, obs: np.ndarray) -> np.ndarray:
-        if self.cuda_graphs:
-            if self._actor_graph is None:
-                self._actor_graph = GraphedPolicy(self.actor, obs, self.device)
-            if self._actor_graph.fits(obs):
-                return self._actor_graph(obs)
+        if self._actor_graph is not None:
+            return self._actor_graph(obs)
         with torch.inference_mode():
             return self.actor(torch.as_tensor(obs, device=self.device)).cpu().numpy()
 

@@ -98,7 +98,11 @@ class DQN:
         )
         self.loss_fn = nn.functional.mse_loss if cfg.loss == "mse" else nn.functional.smooth_l1_loss
         self._numpy = self._numpy_update(cfg)
-        self._greedy_graph: GraphedPolicy | None = None
+        self._greedy_graph = (
+            GraphedPolicy(lambda x: self.q_net(x).argmax(dim=1), self.device)
+            if self.cuda_graphs
+            else None
+        )
         if cfg.compile:
             self._update = torch.compile(self.update)
         elif self.cuda_graphs:
@@ -137,25 +141,21 @@ class DQN:
             return random_actions
         if self._numpy is not None:
             greedy = self._numpy.q_values(np.asarray(obs)).argmax(axis=1)
-        elif self.cuda_graphs and (graph := self._greedy_graph_for(obs)) is not None:
-            greedy = graph(obs)
         else:
-            greedy = self._q_values(obs).argmax(dim=1).cpu().numpy()
+            greedy = self._greedy_actions(obs)
         return np.where(explore, random_actions, greedy)
 
-    def _greedy_graph_for(self, obs: np.ndarray) -> GraphedPolicy | None:
-        """The recorded greedy action for the training batch shape (recorded on first use)."""
-        if self._greedy_graph is None:
-            self._greedy_graph = GraphedPolicy(
-                lambda x: self.q_net(x).argmax(dim=1), obs, self.device
-            )
-        return self._greedy_graph if self._greedy_graph.fits(obs) else None
+    def _greedy_actions(self, obs: np.ndarray) -> np.ndarray:
+        """argmax_a q(obs, a) on the host (replayed from a CUDA graph where they are on)."""
+        if self._greedy_graph is not None:
+            return self._greedy_graph(obs)
+        return self._q_values(obs).argmax(dim=1).cpu().numpy()
 
     def predict(self, obs: Any, deterministic: bool = True) -> Any:
         """argmax_a q(obs, a) for one observation or a batch (ε-greedy with the final ε if not
         ``deterministic``)."""
         batch, single = observation_batch(obs, self.observation_space)
-        actions = self._q_values(batch).argmax(dim=1).cpu().numpy()
+        actions = self._greedy_actions(batch)
         if not deterministic:
             explore = self.rng.random(len(actions)) < self.cfg.epsilon_end
             actions = np.where(
