@@ -179,6 +179,35 @@ def test_graphed_ddpg_matches_eager() -> None:
     assert len(graphed._actor_graph._graphs) == 1
 
 
+def test_policy_graph_per_shape_and_dtype_bookkeeping_on_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The recording itself needs a GPU; which batches get a graph and which run eagerly does not.
+    recorded: list[tuple[tuple[int, ...], str]] = []
+
+    class StandIn:
+        def __init__(self, policy, example: np.ndarray, device: torch.device) -> None:
+            recorded.append((example.shape, example.dtype.str))
+            self.policy = policy
+
+        def __call__(self, obs: np.ndarray) -> np.ndarray:
+            return self.policy(torch.as_tensor(obs)).numpy() + 1000  # marks a "replay"
+
+    monkeypatch.setattr("rlkit.cuda_graphs._RecordedPolicy", StandIn)
+    graphed = GraphedPolicy(lambda x: x.float().sum(dim=1), torch.device("cpu"))
+    rows = np.arange(12, dtype=np.float32).reshape(6, 2)
+    for size in (2, 1, 2, 3, 1):
+        np.testing.assert_array_equal(graphed(rows[:size]), rows[:size].sum(axis=1) + 1000)
+    # A new dtype is a new graph (its copy-in would convert otherwise); the fourth shape fills up.
+    np.testing.assert_array_equal(graphed(rows[:2].astype(np.int64)), [1001, 1005])
+    assert recorded == [((2, 2), "<f4"), ((1, 2), "<f4"), ((3, 2), "<f4"), ((2, 2), "<i8")]
+    # Past MAX_SHAPES: eager, same answer without the marker, nothing recorded.
+    np.testing.assert_array_equal(graphed(rows[:5]), rows[:5].sum(axis=1))
+    assert len(recorded) == GraphedPolicy.MAX_SHAPES
+    # Non-contiguous input is made contiguous before it is copied into a recorded tensor.
+    np.testing.assert_array_equal(graphed(rows[::2][:3]), rows[::2][:3].sum(axis=1) + 1000)
+
+
 def test_auto_is_off_without_a_gpu_and_on_cpu_loads_gpu_optimiser_state() -> None:
     agent = pixel_agent("cpu", None)
     assert not agent.cuda_graphs
