@@ -186,3 +186,82 @@ def test_best_agents_are_scored_again_on_new_episodes(bench_ddpg, in_tmp, monkey
     # Runs without a kept best agent add nothing.
     shutil.rmtree(run.dir / "best")
     assert bench_ddpg.best_agents("pendulum", [summary]) == []
+
+
+@pytest.fixture
+def bench_sb3(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    module = importlib.import_module("bench_ddpg_sb3")
+    yield module
+    sys.modules.pop("bench_ddpg_sb3", None)
+
+
+class ClippedObservationPolicy:
+    """A deterministic policy with both libraries' interfaces: the first two observations,
+    clipped to the engines' range."""
+
+    def __call__(self, obs):
+        import numpy as np
+
+        return np.clip(np.asarray(obs, dtype=np.float32)[:2], -1.0, 1.0)
+
+    def predict(self, obs, deterministic: bool = True):  # rlkit's and SB3's (a tuple) at once
+        return self(obs), None
+
+
+def test_sb3_reference_plays_the_episodes_rlkit_evaluates_on(bench_sb3) -> None:
+    from rlkit.compose import compose_config
+    from rlkit.loop import EVAL_SEED_OFFSET, evaluate
+
+    assert bench_sb3.EVAL_SEED_OFFSET == EVAL_SEED_OFFSET
+    policy = ClippedObservationPolicy()
+
+    class RlkitAgent:
+        def predict(self, obs):
+            return policy(obs)
+
+    _, config = compose_config(["agent=ddpg", "env=lunarlander"])
+    assert config.env.id == bench_sb3.ENV_ID
+    ours = evaluate(RlkitAgent(), config.env, 3, seed=7)
+    theirs = bench_sb3.greedy_returns(policy, 3, seed=7)
+    assert list(ours) == pytest.approx(theirs)
+    assert len(set(theirs)) == 3  # three different episodes, not one replayed
+
+
+def test_sb3_reference_resumes_an_interrupted_run(bench_sb3, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(bench_sb3, "TOTAL_STEPS", 3000)
+    monkeypatch.setattr(bench_sb3, "EVAL_INTERVAL", 1000)
+    monkeypatch.setattr(bench_sb3, "EVAL_EPISODES", 1)
+    monkeypatch.setattr(bench_sb3, "FRESH_EPISODES", 2)
+    scores = iter([-5.0, 3.0, 9.0])  # the step-3000 evaluation is lost in the interruption
+
+    def interrupted(model, episodes, seed):
+        value = next(scores)
+        if value == 9.0:
+            raise KeyboardInterrupt
+        return [value] * episodes
+
+    monkeypatch.setattr(bench_sb3, "greedy_returns", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        bench_sb3.train_one(0, tmp_path / "run", "episode", checkpoint_every=2000)
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert [e["step"] for e in state["evaluations"]] == [1000, 2000]
+    assert not (tmp_path / "run" / "summary.json").exists()
+
+    resumed_scores = iter([1.0, 4.0, 4.0])  # step 3000, then the kept agent's 2 new episodes
+    monkeypatch.setattr(
+        bench_sb3, "greedy_returns", lambda model, episodes, seed: [next(resumed_scores)] * episodes
+    )
+    summary = bench_sb3.train_one(0, tmp_path / "run", "episode", checkpoint_every=2000)
+    assert summary["resumes"] == 1
+    assert [e["step"] for e in summary["evaluations"]] == [1000, 2000, 3000]
+    assert summary["best"] == {"step": 2000, "return_mean": 3.0}
+    assert summary["final"] == 1.0
+    assert summary["fresh_mean"] == 4.0
+    assert sorted(p.name for p in (tmp_path / "run").glob("best-*.zip")) == ["best-2000.zip"]
+    # A finished seed is read back, not trained again.
+    assert bench_sb3.train_one(0, tmp_path / "run", "episode", 2000) == summary
+    lines = bench_sb3.table([summary], "episode", partial=True)
+    assert "| 0 | 1.0 | 2,000: 3.0 | 4.0 ± 0.0 |" in lines
+    assert "best agents on new episodes 1 of 1" not in lines  # 4.0 is not 200
+    assert "best agents on new episodes 0 of 1" in lines
