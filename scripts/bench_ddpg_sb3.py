@@ -177,8 +177,9 @@ def table(summaries: list[dict], schedule: str, partial: bool) -> str:
     fresh = [s["fresh_mean"] for s in summaries]
     final = [s["final"] for s in summaries]
     resumed = sum(s["resumes"] > 0 for s in summaries)
+    when = "episode ends" if schedule == "episode" else "every step"
     lines = [
-        f"### Learning, SB3's DDPG, training {schedule}: `{command}`",
+        f"### Learning, SB3's DDPG, training at {when}: `{command}`",
         "",
         f"Stable-Baselines3's DDPG on {ENV_ID} with rl-baselines3-zoo's values (γ 0.98, buffer "
         f"200k, 10k random steps, Gaussian σ 0.1, lr 1e-3, 400x300, batch 256, τ 0.005), training "
