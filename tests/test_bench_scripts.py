@@ -16,12 +16,16 @@ from rlkit.checkpoint import CHECKPOINT_NAME
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 
+def script_module(name: str, monkeypatch: pytest.MonkeyPatch):
+    """Import ``scripts/<name>.py`` afresh; forget it afterwards (tests patch its constants)."""
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    yield importlib.import_module(name)
+    sys.modules.pop(name, None)
+
+
 @pytest.fixture
 def bench_ddpg(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.syspath_prepend(str(SCRIPTS))
-    module = importlib.import_module("bench_ddpg")
-    yield module
-    sys.modules.pop("bench_ddpg", None)
+    yield from script_module("bench_ddpg", monkeypatch)
 
 
 @pytest.fixture
@@ -190,10 +194,7 @@ def test_best_agents_are_scored_again_on_new_episodes(bench_ddpg, in_tmp, monkey
 
 @pytest.fixture
 def bench_sb3(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.syspath_prepend(str(SCRIPTS))
-    module = importlib.import_module("bench_ddpg_sb3")
-    yield module
-    sys.modules.pop("bench_ddpg_sb3", None)
+    yield from script_module("bench_ddpg_sb3", monkeypatch)
 
 
 class ClippedObservationPolicy:
