@@ -36,16 +36,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_ddpg import FRESH_EPISODES, FRESH_SEED_OFFSET, SOLVED
 from benchlib import machine, write_section
+
+from rlkit.loop import EVAL_SEED_OFFSET
 
 ENV_ID = "LunarLanderContinuous-v3"
 TOTAL_STEPS = 300_000
 EVAL_INTERVAL = 10_000
 EVAL_EPISODES = 10
-EVAL_SEED_OFFSET = 1_000_000  # rlkit.loop.EVAL_SEED_OFFSET
-FRESH_EPISODES = 100
-FRESH_SEED_OFFSET = 2_000_000  # bench_ddpg.FRESH_SEED_OFFSET
-SOLVED = 200.0
 
 
 def greedy_returns(model: object, episodes: int, seed: int) -> list[float]:
@@ -177,6 +176,7 @@ def table(summaries: list[dict], schedule: str, partial: bool) -> str:
     fresh = [s["fresh_mean"] for s in summaries]
     final = [s["final"] for s in summaries]
     resumed = sum(s["resumes"] > 0 for s in summaries)
+    solved = SOLVED["lunarlander"]
     when = "episode ends" if schedule == "episode" else "every step"
     lines = [
         f"### Learning, SB3's DDPG, training at {when}: `{command}`",
@@ -202,8 +202,8 @@ def table(summaries: list[dict], schedule: str, partial: bool) -> str:
         )
     lines += [
         "",
-        f"Seeds at or above {SOLVED:g}: final agents {sum(r >= SOLVED for r in final)} of "
-        f"{len(final)}, best agents on new episodes {sum(r >= SOLVED for r in fresh)} of "
+        f"Seeds at or above {solved:g}: final agents {sum(r >= solved for r in final)} of "
+        f"{len(final)}, best agents on new episodes {sum(r >= solved for r in fresh)} of "
         f"{len(fresh)} (mean {statistics.mean(fresh):.1f} ± {statistics.pstdev(fresh):.1f}).",
     ]
     return "\n".join(lines)
@@ -237,11 +237,13 @@ def main() -> None:
         log = args.runs / f"sb3-{args.schedule}-seed{seed}.log"
         args.runs.mkdir(parents=True, exist_ok=True)
         with open(log, "a") as sink:
-            subprocess.run(
+            done = subprocess.run(
                 [sys.executable, __file__, "--runs", str(args.runs), "--schedule", args.schedule,
                  "--checkpoint-every", str(args.checkpoint_every), "--worker", str(seed)],
-                stdout=sink, stderr=subprocess.STDOUT, check=True,
+                stdout=sink, stderr=subprocess.STDOUT,
             )  # fmt: skip
+        if done.returncode != 0:
+            raise SystemExit(f"seed {seed} stopped with exit code {done.returncode}; see {log}")
         return json.loads((run_dir(seed) / "summary.json").read_text())
 
     with ThreadPoolExecutor(args.jobs) as pool:
