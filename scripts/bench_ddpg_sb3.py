@@ -48,23 +48,18 @@ EVAL_EPISODES = 10
 
 
 def greedy_returns(model: object, episodes: int, seed: int) -> list[float]:
-    """Returns of ``episodes`` deterministic episodes on a new env, the first reset seeded
-    ``seed`` and the others continuing its RNG (as rlkit's evaluations and ``play`` do)."""
-    import gymnasium as gym
+    """Returns of ``episodes`` deterministic episodes of an SB3 ``model``, played by rlkit's own
+    ``evaluate`` (the first reset seeded ``seed``, the others continuing its RNG)."""
+    from rlkit.compose import compose_config
+    from rlkit.loop import evaluate
 
-    env = gym.make(ENV_ID)
-    returns = []
-    for episode in range(episodes):
-        obs, _ = env.reset(seed=seed if episode == 0 else None)
-        total, done = 0.0, False
-        while not done:
-            action, _ = model.predict(obs, deterministic=True)
-            obs, reward, terminated, truncated, _ = env.step(action)
-            total += float(reward)
-            done = terminated or truncated
-        returns.append(total)
-    env.close()
-    return returns
+    class Greedy:  # rlkit's agent interface over SB3's predict
+        def predict(self, obs: object) -> object:
+            return model.predict(obs, deterministic=True)[0]
+
+    env_cfg = compose_config(["agent=ddpg", "env=lunarlander"])[1].env
+    assert env_cfg.id == ENV_ID
+    return [float(r) for r in evaluate(Greedy(), env_cfg, episodes, seed)]
 
 
 def train_one(seed: int, run_dir: Path, schedule: str, checkpoint_every: int) -> dict:
