@@ -266,3 +266,49 @@ def test_sb3_reference_resumes_an_interrupted_run(bench_sb3, tmp_path, monkeypat
     assert "| 0 | 1.0 | 2,000: 3.0 | 4.0 ± 0.0 |" in lines
     assert "best agents on new episodes 1 of 1" not in lines  # 4.0 is not 200
     assert "best agents on new episodes 0 of 1" in lines
+
+
+@pytest.fixture
+def late_returns(monkeypatch: pytest.MonkeyPatch):
+    yield from script_module("late_returns", monkeypatch)
+
+
+def write_summary(path: Path, seed: int, returns: dict[int, float], **extra) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    evaluations = [{"step": step, "return_mean": r} for step, r in returns.items()]
+    path.write_text(json.dumps({"seed": seed, "evaluations": evaluations, **extra}))
+
+
+def test_late_returns_average_the_last_evaluations_of_both_layouts(late_returns, tmp_path):
+    # rlkit: the last part (by number, part10 after part2) holds every evaluation; earlier parts
+    # must not count.
+    rlkit = tmp_path / "rlkit"
+    write_summary(rlkit / "ddpg-lunarlander-seed0/part0/summary.json", 0, {10: 999.0})
+    write_summary(rlkit / "ddpg-lunarlander-seed0/part2/summary.json", 0, {10: 999.0, 20: 999})
+    write_summary(
+        rlkit / "ddpg-lunarlander-seed0/part10/summary.json",
+        0,
+        {10: 0, 20: 100, 30: 200},
+        eval_episodes=50,
+    )
+    write_summary(rlkit / "ddpg-lunarlander-seed1/part0/summary.json", 1, {10: 0, 20: 50, 30: 90})
+    (rlkit / "ddpg-lunarlander-seed2/part0").mkdir(parents=True)  # unfinished: no summary
+    sb3 = tmp_path / "sb3"
+    write_summary(sb3 / "sb3-episode-seed0/summary.json", 0, {10: 0, 20: 120, 30: 220})
+    write_summary(sb3 / "sb3-episode-seed1/summary.json", 1, {10: 0, 20: 40, 30: 80})
+    variants = {"sb3": late_returns.run_summaries(sb3), "rlkit": late_returns.run_summaries(rlkit)}
+    assert sorted(variants["rlkit"]) == [0, 1]
+
+    text = late_returns.table(variants, from_step=20)
+    assert "`sb3` 2 evaluations of 10 episodes; `rlkit` 2 evaluations of 50 episodes" in text
+    assert "| sb3 | 170.0 | 60.0 | 115.0 ± 77.8 |" in text
+    assert "| rlkit | 150.0 | 70.0 | 110.0 ± 56.6 |" in text
+    # Paired over seeds: (150 - 170, 70 - 60) = (-20, +10); standard error 15 / sqrt(2).
+    assert "`rlkit` − `sb3`: -5.0 (standard error 15.0, 2 seeds: -20.0, +10.0)" in text
+
+
+def test_late_returns_without_runs_or_late_evaluations_stop_in_one_line(late_returns, tmp_path):
+    with pytest.raises(SystemExit, match="no finished run"):
+        late_returns.run_summaries(tmp_path)
+    with pytest.raises(SystemExit, match="no evaluation at step 300,000"):
+        late_returns.late_mean([{"step": 10, "return_mean": 1.0}], 300_000)
