@@ -47,11 +47,11 @@ def run_summaries(runs: Path) -> dict[int, dict]:
     return summaries
 
 
-def late_mean(evaluations: list[dict], from_step: int) -> float:
-    """The mean of the evaluations at ``from_step`` or later."""
+def late_mean(evaluations: list[dict], from_step: int, run: str = "a run") -> float:
+    """The mean of the evaluations at ``from_step`` or later (``run`` names it in the error)."""
     late = [e["return_mean"] for e in evaluations if e["step"] >= from_step]
     if not late:
-        raise SystemExit(f"error: a run has no evaluation at step {from_step:,} or later")
+        raise SystemExit(f"error: {run} has no evaluation at step {from_step:,} or later")
     return statistics.mean(late)
 
 
@@ -60,7 +60,10 @@ def table(variants: dict[str, dict[int, dict]], from_step: int) -> str:
     paired difference to the first."""
     seeds = sorted({seed for runs in variants.values() for seed in runs})
     means = {
-        name: {seed: late_mean(s["evaluations"], from_step) for seed, s in runs.items()}
+        name: {
+            seed: late_mean(s["evaluations"], from_step, f"{name} seed {seed}")
+            for seed, s in runs.items()
+        }
         for name, runs in variants.items()
     }
     described = []
