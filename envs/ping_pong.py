@@ -905,7 +905,7 @@ class PingPongVectorEnv(gym.vector.VectorEnv):
 
     def get_state(self) -> dict[str, Any]:
         """The state of every game and of the time limits, for an exact resume (rlkit's
-        checkpoints store it through ``rlkit.env_state``)."""
+        checkpoints store it through ``rlkit.envkit.state``)."""
         return {
             "core": self.core.get_state(),
             "elapsed": self._elapsed.copy(),

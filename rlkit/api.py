@@ -12,12 +12,12 @@ from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 
 from rlkit.agents import AGENTS, Agent
-from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint
-from rlkit.checks import check_run_inputs
-from rlkit.compose import compose_config, config_from_file, with_resume_overrides
-from rlkit.config import Config
-from rlkit.envs_factory import make_env
+from rlkit.config.compose import compose_config, config_from_file, with_resume_overrides
+from rlkit.config.preflight import check_run_inputs
+from rlkit.config.schema import Config
+from rlkit.envkit.make import make_env
 from rlkit.errors import CheckpointError, ConfigError
+from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:-]+$")
 
@@ -85,7 +85,7 @@ def run_from_config(
     cfg: DictConfig, config: Config, run_dir: Path, console: Console | None = None
 ) -> Run:
     """Train with a composed config into ``run_dir``: where the CLI and the API both end."""
-    from rlkit.loop import train_agent
+    from rlkit.run.loop import train_agent
 
     console = console or Console()
     summary = train_agent(config, run_dir, console)

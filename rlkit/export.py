@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 from gymnasium import spaces
 
-from rlkit.cli_args import fail, parse_key_values, wants_help
+from rlkit.config.cli_args import fail, parse_key_values, wants_help
 from rlkit.errors import ConfigError, RlkitError
-from rlkit.runs import read_run_config
+from rlkit.run.run_dir import read_run_config
 
 KEYS = {
     "run": "the run directory to export (required)",
@@ -104,7 +104,7 @@ def export_onnx_report(run_dir: str | Path, out: str | Path | None = None) -> Ex
     import torch
 
     from rlkit.api import load
-    from rlkit.envs_factory import make_env
+    from rlkit.envkit.make import make_env
 
     agent = load(run_dir, device="cpu")
     policy = agent.policy_module()  # type: ignore[attr-defined]

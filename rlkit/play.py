@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from rlkit.cli_args import fail, parse_bool, parse_int, parse_key_values, wants_help
+from rlkit.config.cli_args import fail, parse_bool, parse_int, parse_key_values, wants_help
 from rlkit.errors import ConfigError, RlkitError
-from rlkit.runs import read_run_config
+from rlkit.run.run_dir import read_run_config
 
 PONG_SETTINGS: dict[str, type] = {
     "mode": str,
@@ -39,7 +39,7 @@ PONG_SETTINGS: dict[str, type] = {
     "opponent_reaction": int,
     "frame_skip": int,
 }
-"""The pong env fields a command line may set (``rlkit.config.PongEnvConfig`` checks them)."""
+"""The pong env fields a command line may set (``rlkit.config.schema.PongEnvConfig`` checks them)."""
 
 KEYS = {
     "run": "a run directory: the agent to watch, or the person's opponent",
@@ -176,7 +176,7 @@ def play(
     env_cfg = _with_settings(config.env, env_settings or {})
 
     from rlkit.api import load
-    from rlkit.envs_factory import make_env
+    from rlkit.envkit.make import make_env
 
     agent = load(run_dir, device="cpu")
     render_mode = "rgb_array" if video_path is not None else render
@@ -456,10 +456,10 @@ class Pace:
 
 def _human_env_config(run_dir: str | Path | None, settings: dict[str, Any]) -> tuple[Any, Any]:
     """The pong config a person plays (the run's, if any, with ``settings``) and the agent."""
-    from rlkit.config import PongEnvConfig
+    from rlkit.config.schema import PongEnvConfig
 
     if run_dir is None:
-        from rlkit.envs_factory import load_env_config
+        from rlkit.envkit.make import load_env_config
 
         return _with_settings(load_env_config("pong"), settings), None
     config = read_run_config(run_dir)
@@ -524,7 +524,7 @@ class Recording:
 
     def save(self) -> str:
         """Write everything recorded so far (and the earlier file's data); return a line."""
-        from rlkit.datasets import save_dataset
+        from rlkit.parts.datasets import save_dataset
 
         if not self.actions:
             return f"record: nothing recorded, {self.path} left as it was"
@@ -562,7 +562,7 @@ def _with_settings(env_cfg: Any, settings: dict[str, Any]) -> Any:
     """``env_cfg`` with pong fields changed (the dataclass checks the new values)."""
     if not settings:
         return env_cfg
-    from rlkit.config import PongEnvConfig
+    from rlkit.config.schema import PongEnvConfig
 
     if not isinstance(env_cfg, PongEnvConfig):
         raise ConfigError(

@@ -30,8 +30,8 @@ def _hydra_app() -> Any:
     from rich.console import Console
 
     from rlkit.api import run_from_config
-    from rlkit.compose import to_config
-    from rlkit.config import CONF_DIR, register_configs
+    from rlkit.config.compose import to_config
+    from rlkit.config.schema import CONF_DIR, register_configs
 
     register_configs()
 
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     multirun = "-m" in argv or "--multirun" in argv
     passthrough = any(a in ("--help", "-h", "--hydra-help", "--info", "-i") for a in argv)
     if not passthrough:
-        from rlkit.compose import validate_overrides, with_resume_overrides
+        from rlkit.config.compose import validate_overrides, with_resume_overrides
 
         try:
             overrides = with_resume_overrides(overrides)

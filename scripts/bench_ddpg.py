@@ -86,7 +86,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 from torch.utils.flop_counter import FlopCounterMode
 from rlkit.agents.ddpg import DDPG
-from rlkit.config import DDPGConfig
+from rlkit.config.schema import DDPGConfig
 torch.set_num_threads(int(sys.argv[1]))
 updates = int(sys.argv[2])
 env = gym.make("Pendulum-v1")

@@ -123,7 +123,7 @@ def speed(steps: int, rounds: int, workdir: Path) -> list[str]:
         *ratio_table(ours, theirs),
         "",
         "rlkit runs with its default `agent.update_backend=auto`, which here is the NumPy update "
-        "(`rlkit/agents/dqn_numpy.py`). The same rounds with the torch update "
+        "(`rlkit/fast/numpy_dqn.py`). The same rounds with the torch update "
         "(`agent.update_backend=torch`): "
         + ", ".join(f"{a:,.0f}" for a in ours_torch)
         + f" env steps/s, median **{statistics.median(torch_ratios):.2f}x** SB3.",

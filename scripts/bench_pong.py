@@ -29,9 +29,9 @@ from benchlib import machine, run_rlkit, write_section
 from make_pong_dataset import record
 
 import rlkit
-from rlkit.compose import config_from_file
-from rlkit.datasets import save_dataset
-from rlkit.envs_factory import make_env
+from rlkit.config.compose import config_from_file
+from rlkit.envkit.make import make_env
+from rlkit.parts.datasets import save_dataset
 
 
 def play_games(run_dir: Path, games: int, seed: int) -> tuple[list[int], list[int]]:

@@ -22,7 +22,7 @@ import gymnasium as gym
 import numpy as np
 
 import rlkit
-from rlkit.planning import non_terminal_states, value_iteration
+from rlkit.tools.planning import non_terminal_states, value_iteration
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import machine, write_section
@@ -75,7 +75,7 @@ def main() -> None:
         "interpreter start (`python -c pass`, wall)": time.perf_counter() - started,
         "import rlkit (registers the envs; gymnasium)": import_time("import rlkit"),
         "+ config and loop (hydra, omegaconf, rich)": import_time(
-            "import rlkit, rlkit.compose, rlkit.loop"
+            "import rlkit, rlkit.config.compose, rlkit.run.loop"
         ),
         "import matplotlib.pyplot (for q_table.png)": import_time("import matplotlib.pyplot"),
         "import torch (not imported on the tabular path)": import_time("import torch"),

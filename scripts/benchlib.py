@@ -92,7 +92,7 @@ def check_same_training(part: Path, overrides: list[str]) -> None:
     """Stop (one line) when a kept run was trained otherwise than ``overrides`` ask: reading it
     back would put another config's number in this table. Keys that only watch or pace a run
     (``eval_interval``, ``torch_threads``, ...) may differ."""
-    from rlkit.compose import config_changes
+    from rlkit.config.compose import config_changes
 
     for key, old, new in config_changes(part, overrides):
         if key.split(".")[0] in TRAINING_KEYS:
@@ -111,7 +111,7 @@ def resumable_run(
     Returns the summary and the command's wall time (for a run read back, the one it recorded;
     ``None`` when it took several sittings: the time of an interrupted sitting is not known).
     """
-    from rlkit.checkpoint import CHECKPOINT_NAME
+    from rlkit.run.checkpoint import CHECKPOINT_NAME
 
     parts = sorted(seed_dir.glob("part*"), key=lambda p: int(p.name.removeprefix("part")))
     for part in reversed(parts):

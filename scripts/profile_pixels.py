@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pixels import HYPER
 
 from rlkit.agents.dqn import DQN
-from rlkit.compose import compose_config
-from rlkit.cuda_graphs import GraphedPolicy, GraphedUpdate
-from rlkit.envs_factory import make_vec_env
-from rlkit.transition import Transition
+from rlkit.config.compose import compose_config
+from rlkit.envkit.make import make_vec_env
+from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate
+from rlkit.parts.transition import Transition
 
 
 def time_per_call(name: str, call: Callable[[], object], calls: int, device: str) -> None:

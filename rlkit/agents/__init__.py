@@ -17,8 +17,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from rlkit.config import AGENT_CONFIGS, AgentConfig
-from rlkit.transition import Transition
+from rlkit.config.schema import AGENT_CONFIGS, AgentConfig
+from rlkit.parts.transition import Transition
 
 
 class Agent(Protocol):
@@ -108,7 +108,7 @@ class AgentSpec:
         module_name, class_name = self.class_path.split(":")
         cls = getattr(importlib.import_module(module_name), class_name)
         if self.uses_torch:
-            from rlkit.devices import resolve_device
+            from rlkit.parts.devices import resolve_device
 
             device = resolve_device(device)
         return cls(

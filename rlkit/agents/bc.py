@@ -26,11 +26,11 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
-from rlkit.config import BCConfig
-from rlkit.datasets import Dataset
+from rlkit.config.schema import BCConfig
 from rlkit.nets import QNetwork, observation_encoder
-from rlkit.observations import observation_batch
-from rlkit.transition import Transition
+from rlkit.parts.datasets import Dataset
+from rlkit.parts.observations import observation_batch
+from rlkit.parts.transition import Transition
 
 
 class BC:

@@ -14,7 +14,7 @@ The actor's tanh output lives in [-1, 1]; actions are rescaled to the env's boun
 out, and the buffer keeps the [-1, 1] actions the critic sees. Observations reach both networks
 through an encoder from ``rlkit.nets`` (``agent.encoder``): a flatten for vectors, a CNN for uint8
 frames, which stay uint8 in the buffer and are scaled to [0, 1] on the device. The config
-(learning rates, τ, the noise) is ``rlkit.config.DDPGConfig``.
+(learning rates, τ, the noise) is ``rlkit.config.schema.DDPGConfig``.
 """
 
 from __future__ import annotations
@@ -29,16 +29,16 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
-from rlkit.buffers import ReplayBatch, ReplayBuffer
-from rlkit.config import DDPGConfig
-from rlkit.cuda_graphs import GraphedPolicy, GraphedUpdate, use_cuda_graphs
+from rlkit.config.schema import DDPGConfig
+from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate, use_cuda_graphs
 from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Actor, Critic
-from rlkit.noise import make_noise
-from rlkit.observations import observation_batch
-from rlkit.schedules import TrainSchedule, linear_schedule
-from rlkit.targets import polyak_update
-from rlkit.transition import Transition
+from rlkit.parts.noise import make_noise
+from rlkit.parts.observations import observation_batch
+from rlkit.parts.replay import ReplayBatch, ReplayBuffer
+from rlkit.parts.schedules import TrainSchedule, linear_schedule
+from rlkit.parts.targets import polyak_update
+from rlkit.parts.transition import Transition
 
 
 class ActionScaler:

@@ -10,7 +10,7 @@
         minimise (1/m) · Σ (y − q(s, a))²  with a gradient step on q
         every so often copy q into q'
 
-Switches users of SB3, CleanRL and Tianshou expect are in ``rlkit.config.DQNConfig``: Polyak target
+Switches users of SB3, CleanRL and Tianshou expect are in ``rlkit.config.schema.DQNConfig``: Polyak target
 updates, double Q, a duelling head, n-step targets, the Huber loss, gradient clipping, the ε
 schedule, ``torch.compile`` of the update and, on a GPU, CUDA graphs of the update and the greedy
 action.
@@ -28,17 +28,17 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
-from rlkit.agents.dqn_numpy import NumpyQUpdate, numpy_update_fits
-from rlkit.buffers import ReplayBatch, ReplayBuffer
-from rlkit.checkpoint import CHECKPOINT_NAME, load_checkpoint
-from rlkit.config import DQNConfig
-from rlkit.cuda_graphs import GraphedPolicy, GraphedUpdate, use_cuda_graphs
+from rlkit.config.schema import DQNConfig
 from rlkit.errors import ConfigError
+from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate, use_cuda_graphs
+from rlkit.fast.numpy_dqn import NumpyQUpdate, numpy_update_fits
 from rlkit.nets import QNetwork, observation_encoder
-from rlkit.observations import observation_batch
-from rlkit.schedules import Ticks, TrainSchedule, epsilon_schedule_of, linear_schedule
-from rlkit.targets import hard_update, polyak_update
-from rlkit.transition import Transition
+from rlkit.parts.observations import observation_batch
+from rlkit.parts.replay import ReplayBatch, ReplayBuffer
+from rlkit.parts.schedules import Ticks, TrainSchedule, epsilon_schedule_of, linear_schedule
+from rlkit.parts.targets import hard_update, polyak_update
+from rlkit.parts.transition import Transition
+from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint
 
 NUMPY_BACKEND_NEEDS = (
     "agent.update_backend=numpy needs an MLP q on the CPU (flat or Discrete observations, "
@@ -74,7 +74,7 @@ class DQN:
             encoder, in_features, self.n_actions, cfg.hidden_sizes, cfg.dueling
         ).to(self.device)
         if cfg.pretrain is not None:
-            # Start from a behaviour-cloning run's network (checked to fit by rlkit.checks): the
+            # Start from a behaviour-cloning run's network (checked to fit by rlkit.config.preflight): the
             # greedy policy of q is then the cloned one, and DQN improves on it.
             self.q_net.load_state_dict(load_pretrained_policy(cfg.pretrain))
         self.q_target = copy.deepcopy(self.q_net).requires_grad_(False)
@@ -272,7 +272,7 @@ class DQN:
         """On a grid env (the cliff), the greedy path of q and its Q-table; nothing otherwise."""
         if not isinstance(env.observation_space, spaces.Discrete):
             return ""
-        from rlkit import qtable_report
+        from rlkit.tools import qtable_report
 
         states = np.arange(int(env.observation_space.n))
         q_table = self._q_values(states).cpu().numpy().astype(np.float64)

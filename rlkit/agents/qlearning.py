@@ -9,7 +9,7 @@
         Q(s, a) ← Q(s, a) + α · (y − Q(s, a))
         s ← s'
 
-The config (α, γ, the ε schedule) is ``rlkit.config.QLearningConfig``.
+The config (α, γ, the ε schedule) is ``rlkit.config.schema.QLearningConfig``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from rlkit.config import QLearningConfig
-from rlkit.schedules import epsilon_schedule_of
-from rlkit.transition import Transition
+from rlkit.config.schema import QLearningConfig
+from rlkit.parts.schedules import epsilon_schedule_of
+from rlkit.parts.transition import Transition
 
 
 class QLearning:
@@ -135,6 +135,6 @@ class QLearning:
 
     def write_report(self, run_dir: Path, env: gym.Env) -> str:
         """Write ``q_table.csv``; on a grid env also ``q_table.png`` and the greedy path."""
-        from rlkit import qtable_report
+        from rlkit.tools import qtable_report
 
         return qtable_report.write(self.q_table, env, run_dir)

@@ -15,7 +15,7 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
-from rlkit.config import ENCODERS
+from rlkit.config.schema import ENCODERS
 from rlkit.errors import ConfigError
 from rlkit.nets.mlp import FloatFlatten, OneHot
 

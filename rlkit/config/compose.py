@@ -1,0 +1,296 @@
+"""Composing the Hydra config from overrides, with one-line errors for the user's mistakes.
+
+The command line and the Python API both come through here, so a typo gets the same message in a
+shell and in a notebook: the problem and the valid choices, in one line.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import is_dataclass
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import (
+    ConfigCompositionException,
+    MissingConfigException,
+    OverrideParseException,
+)
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+
+from rlkit.config.schema import (
+    AGENT_CONFIGS,
+    CONF_DIR,
+    ENV_CONFIGS,
+    Config,
+    field_names,
+    group_choices,
+    register_configs,
+)
+from rlkit.errors import ConfigError
+
+_TYPE_NAMES = {
+    "Integer": "an integer",
+    "Float": "a number",
+    "Boolean": "true or false",
+    "bool": "true or false",
+}
+
+
+_HYDRA_LOCK = threading.RLock()
+"""Hydra's global state is one per process: threads composing at once would clash."""
+
+
+@contextmanager
+def _hydra_context() -> Iterator[None]:
+    """Initialise Hydra on rlkit's config dir, restoring any Hydra app that was already running."""
+    register_configs()
+    with _HYDRA_LOCK:
+        global_hydra = GlobalHydra.instance()
+        outer = global_hydra.hydra if global_hydra.is_initialized() else None
+        global_hydra.clear()
+        try:
+            with initialize_config_dir(
+                config_dir=str(CONF_DIR), version_base="1.3", job_name="train"
+            ):
+                yield
+        finally:
+            global_hydra.clear()
+            if outer is not None:
+                global_hydra.initialize(outer)
+
+
+def _override_value(overrides: Sequence[str], key: str) -> str | None:
+    for override in overrides:
+        name, _, value = override.lstrip("+~").partition("=")
+        if name == key:
+            return value
+    return None
+
+
+def _unknown_key(key: str, schema: type | None) -> ConfigError:
+    section = key.rpartition(".")[0]
+    where = f"of {section} ({schema.__name__})" if section and schema else "at the top level"
+    valid = field_names(schema) if schema is not None else []
+    return ConfigError(f"unknown key {key!r}; valid keys {where}: {', '.join(valid)}")
+
+
+def _check_keys(node: DictConfig, schema: type, prefix: str = "") -> None:
+    """Refuse keys the schema does not have (Hydra's ``+key=value`` can add them)."""
+    valid = set(field_names(schema))
+    for key in node:
+        full_key = f"{prefix}{key}"
+        if key not in valid:
+            raise _unknown_key(full_key, schema)
+        child = node._get_node(key)
+        if isinstance(child, DictConfig) and is_dataclass(OmegaConf.get_type(child)):
+            _check_keys(child, OmegaConf.get_type(child), f"{full_key}.")
+
+
+def _explain(error: Exception, overrides: Sequence[str]) -> ConfigError:
+    """Turn a Hydra or OmegaConf composition error into a one-line ``ConfigError``."""
+    if isinstance(error, MissingConfigException) and error.missing_cfg_file:
+        group, _, name = error.missing_cfg_file.rpartition("/")
+        if group in ("agent", "env"):
+            return ConfigError(
+                f"unknown {group} {name!r}; valid choices: {', '.join(group_choices(group))}"
+            )
+    if isinstance(error, OverrideParseException):
+        return ConfigError(f"cannot parse the override: {str(error).splitlines()[0]}")
+    cause = error.__cause__ if error.__cause__ is not None else error
+    if isinstance(cause, OmegaConfBaseException):
+        key = getattr(cause, "full_key", None) or "?"
+        schema = getattr(cause, "object_type", None)
+        if isinstance(cause, (ConfigKeyError, ConfigAttributeError)):
+            return _unknown_key(key, schema if isinstance(schema, type) else None)
+        message = str(cause).splitlines()[0]
+        match = re.search(r"(?:could not be converted to|is not a valid) (\w+)", message)
+        value = _override_value(overrides, key)
+        if match and value is not None:
+            wanted = _TYPE_NAMES.get(match.group(1), match.group(1))
+            return ConfigError(f"{key}={value} has the wrong type: expected {wanted}")
+        return ConfigError(f"invalid value for {key}: {message}")
+    return ConfigError(str(error).splitlines()[0])
+
+
+def compose_config(overrides: Sequence[str]) -> tuple[DictConfig, Config]:
+    """Compose ``conf/config.yaml`` with Hydra overrides and build the typed ``Config``.
+
+    Returns:
+        The composed DictConfig (what ``.hydra/config.yaml`` holds) and the typed dataclasses.
+
+    Raises:
+        ConfigError: an unknown agent, env or key; a value of the wrong type or out of range.
+    """
+    with _hydra_context():
+        try:
+            cfg = compose(config_name="config", overrides=list(overrides))
+        except (ConfigCompositionException, OverrideParseException, OmegaConfBaseException) as e:
+            raise _explain(e, overrides) from e
+    return cfg, to_config(cfg)
+
+
+def to_config(cfg: DictConfig) -> Config:
+    """Build the real dataclasses (``__post_init__`` checks ranges) from a composed config."""
+    _check_keys(cfg, Config)
+    try:
+        return OmegaConf.to_object(cfg)  # type: ignore[return-value]
+    except OmegaConfBaseException as e:
+        raise _explain(e, []) from e
+
+
+def config_from_file(path: Path) -> Config:
+    """Read a run's ``.hydra/config.yaml`` back into typed dataclasses."""
+    raw = OmegaConf.load(path)
+    agent_name = OmegaConf.select(raw, "agent.name")
+    env_name = OmegaConf.select(raw, "env.name")
+    if agent_name not in AGENT_CONFIGS:
+        raise ConfigError(
+            f"{path} names agent {agent_name!r}; valid choices: {', '.join(AGENT_CONFIGS)}"
+        )
+    from rlkit.envkit.make import env_schema
+
+    schema = OmegaConf.structured(
+        Config(agent=AGENT_CONFIGS[agent_name](), env=ENV_CONFIGS[env_schema(env_name)]())
+    )
+    try:
+        return to_config(OmegaConf.merge(schema, raw))
+    except OmegaConfBaseException as e:
+        raise _explain(e, []) from e
+
+
+def with_resume_overrides(overrides: Sequence[str]) -> list[str]:
+    """Put the resumed run's own overrides (``.hydra/overrides.yaml``) before the user's.
+
+    ``resume=<dir>`` alone then continues that run with its config; anything the user adds (say
+    ``total_steps=200000``) comes later and wins.
+
+    Raises:
+        CheckpointError: ``resume`` names no run directory.
+    """
+    from rlkit.errors import CheckpointError
+    from rlkit.run.checkpoint import BEST_DIR
+
+    resume = _override_value(overrides, "resume")
+    if resume in (None, "null", "None", ""):
+        return list(overrides)
+    run_dir = Path(resume)
+    if not run_dir.is_dir():
+        raise CheckpointError(f"resume={resume}: no such run directory")
+    saved = run_dir / ".hydra" / "overrides.yaml"
+    if run_dir.name == BEST_DIR and (run_dir.parent / ".hydra" / "overrides.yaml").is_file():
+        raise CheckpointError(
+            f"resume={resume}: that is a run's best agent (save_best), not a training state; "
+            f"resume={run_dir.parent} continues the run"
+        )
+    if not saved.is_file():
+        raise CheckpointError(f"resume={resume}: no .hydra/overrides.yaml; is it an rlkit run?")
+    try:
+        old = [str(o) for o in OmegaConf.load(saved)]
+    except Exception as e:  # a damaged YAML file: say so in one line
+        raise CheckpointError(f"resume={resume}: .hydra/overrides.yaml is unreadable") from e
+    kept = [o for o in old if not o.lstrip("+~").startswith(("resume=", "hydra.", "hydra/"))]
+    combined = [*kept, *overrides]
+    _check_config_unchanged(run_dir, combined, overrides)
+    return combined
+
+
+def _flatten(node: object, prefix: str = "") -> dict[str, object]:
+    """A nested config (plain dicts) as ``{"agent.gamma": 0.98, ...}``; lists stay whole."""
+    if not isinstance(node, dict):
+        return {prefix: node}
+    flat: dict[str, object] = {}
+    for key, value in node.items():
+        flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def config_changes(run_dir: Path, overrides: Sequence[str]) -> list[tuple[str, str, str]]:
+    """Where a run's saved config (``.hydra/config.yaml``) and what ``overrides`` compose to today
+    differ: ``(key, old, new)`` with the values as override text, for keys both have (a field
+    added since is left alone). Empty when the run has no readable saved config.
+
+    Raises:
+        ConfigError: the overrides themselves do not compose.
+    """
+    saved_path = run_dir / ".hydra" / "config.yaml"
+    if not saved_path.is_file():
+        return []
+    try:
+        saved = _flatten(OmegaConf.to_container(OmegaConf.load(saved_path), resolve=True))
+    except Exception:  # an unreadable config: the checkpoint checks say what is wrong
+        return []
+    now = _flatten(OmegaConf.to_container(compose_config(overrides)[0], resolve=True))
+    return [
+        (key, _yaml_value(saved[key]), _yaml_value(now[key]))
+        for key in saved
+        if key in now and saved[key] != now[key]
+    ]
+
+
+def _check_config_unchanged(run_dir: Path, combined: list[str], given: Sequence[str]) -> None:
+    """Stop a resume whose config would differ from the run's for a reason the user did not give.
+
+    A resume re-composes the run's overrides with today's ``conf/``; an edited preset or default
+    would otherwise change a run halfway without a word. Keys the user names now may change (that
+    is what ``total_steps=...`` on a resume is for).
+    """
+    named = [o.lstrip("+~").partition("=")[0] for o in given if "=" in o]
+    changed = [
+        change
+        for change in config_changes(run_dir, combined)
+        if not any(change[0] == name or change[0].startswith(f"{name}.") for name in named)
+    ]
+    if not changed:
+        return
+    key, old, new = changed[0]
+    more = f" (also changed: {', '.join(c[0] for c in changed[1:])})" if len(changed) > 1 else ""
+    raise ConfigError(
+        f"resume={run_dir}: the run began with {key}={old} but conf/ now gives {new}{more}; "
+        f"add {key}={old} to continue it as it began, or {key}={new} to change it"
+    )
+
+
+def _yaml_value(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ",".join(_yaml_value(v) for v in value) + "]"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def validate_overrides(overrides: Sequence[str], multirun: bool) -> list[Config]:
+    """Compose every run a command line asks for, so that a mistake stops it before any run starts.
+
+    Hydra's own keys (``hydra.*``) are left to Hydra. In a multirun, each combination of the
+    comma-separated sweeps is checked (other sweep kinds, e.g. Optuna ranges, are left out).
+    Returns the checked configs (the first 64 of a sweep).
+    """
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    own = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    if not multirun:
+        combinations = [own]
+    else:
+        try:
+            parsed = OverridesParser.create().parse_overrides(own)
+        except OverrideParseException as e:
+            raise _explain(e, own) from e
+        kept = [o for o in parsed if not o.is_sweep_override() or o.is_discrete_sweep()]
+        combinations = BasicSweeper.split_arguments(kept, max_batch_size=None)[0]
+    from rlkit.config.preflight import check_run_inputs
+
+    configs = []
+    for combination in combinations[:64]:
+        _, config = compose_config(combination)
+        check_run_inputs(config)
+        configs.append(config)
+    return configs

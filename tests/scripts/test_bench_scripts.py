@@ -1,0 +1,314 @@
+"""The benchmark scripts' own logic (not their measurements): resumable learning runs, the
+DDPG update profile."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from rlkit.run.checkpoint import CHECKPOINT_NAME
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def script_module(name: str, monkeypatch: pytest.MonkeyPatch):
+    """Import ``scripts/<name>.py`` afresh; forget it afterwards (tests patch its constants)."""
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    yield importlib.import_module(name)
+    sys.modules.pop(name, None)
+
+
+@pytest.fixture
+def bench_ddpg(monkeypatch: pytest.MonkeyPatch):
+    yield from script_module("bench_ddpg", monkeypatch)
+
+
+@pytest.fixture
+def benchlib(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    yield importlib.import_module("benchlib")
+
+
+def fake_runner(calls: list[list[str]]):
+    """Stands in for ``run_rlkit``: records the overrides, writes a summary into hydra.run.dir."""
+
+    def run(overrides, workdir, log=None):
+        calls.append(list(overrides))
+        where = next(o for o in overrides if o.startswith("hydra.run.dir="))
+        run_dir = Path(where.removeprefix("hydra.run.dir="))
+        run_dir.mkdir(parents=True)
+        summary = {"eval_return_mean": 1.0, "total_steps": 10}
+        (run_dir / "summary.json").write_text(json.dumps(summary))
+        return {**summary, "run_dir": str(run_dir)}, 12.5
+
+    return run
+
+
+def test_resumable_run_starts_resumes_and_reads_back(benchlib, tmp_path, monkeypatch) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(benchlib, "run_rlkit", fake_runner(calls))
+    seed_dir = tmp_path / "ddpg-pendulum-seed0"
+    seed_dir.mkdir()
+
+    # Nothing there: a fresh run into part0, checkpointed.
+    summary, wall = benchlib.resumable_run(["seed=0"], seed_dir, 500, None)
+    assert wall == 12.5 and calls[-1][:2] == ["seed=0", "checkpoint_interval=500"]
+    assert calls[-1][-1] == f"hydra.run.dir={(seed_dir / 'part0').resolve()}"
+
+    # Finished: read back, nothing run.
+    assert benchlib.resumable_run(["seed=0"], seed_dir, 500, None)[0] == summary
+    assert len(calls) == 1
+
+    # Interrupted after a checkpoint (part1), and again before one (part2): part2 is dropped and
+    # part1 resumes into part2; the time of a run over several sittings is not known.
+    (seed_dir / "part0" / "summary.json").unlink()
+    (seed_dir / "part1").mkdir()
+    (seed_dir / "part1" / CHECKPOINT_NAME).write_bytes(b"")
+    (seed_dir / "part2").mkdir()
+    _, wall = benchlib.resumable_run(["seed=0"], seed_dir, 500, None)
+    assert wall is None
+    assert calls[-1] == [
+        f"resume={(seed_dir / 'part1').resolve()}",
+        f"hydra.run.dir={(seed_dir / 'part2').resolve()}",
+    ]
+    assert (seed_dir / "part2" / "summary.json").is_file()
+
+
+def test_update_profile_counts_the_zoo_nets_matrix_products(bench_ddpg) -> None:
+    # Pendulum (obs 3, action 1), 400x300 nets, batch 256, the critic's weight gradients skipped
+    # in the actor step: 1,214,600 multiply-adds a sample (tests/test_ddpg.py counts a small net).
+    update = bench_ddpg.profile_update(threads=1, updates=4)
+    assert update["flops"] == 2 * 256 * 1_214_600
+    assert update["seconds"] > 0
+    assert 0 < update["matmul_share"] <= 1
+
+
+def test_a_kept_run_trained_otherwise_is_not_read_back(benchlib, tmp_path, monkeypatch) -> None:
+    from omegaconf import OmegaConf
+
+    from rlkit.config.compose import compose_config
+
+    calls: list[list[str]] = []
+    monkeypatch.setattr(benchlib, "run_rlkit", fake_runner(calls))
+    seed_dir = tmp_path / "ddpg-pendulum-seed0"
+    part = seed_dir / "part0"
+    (part / ".hydra").mkdir(parents=True)
+    asked = ["agent=ddpg", "env=pendulum", "seed=0"]
+    OmegaConf.save(compose_config(asked)[0], part / ".hydra" / "config.yaml")
+    (part / "summary.json").write_text(json.dumps({"eval_return_mean": -150.0}))
+
+    # What only watches or paces a run may differ; the run is read back.
+    kept = ["eval_interval=5000", "torch_threads=2"]
+    assert (
+        benchlib.resumable_run([*asked, *kept], seed_dir, 500, None)[0]["eval_return_mean"] == -150
+    )
+    # What it learns from may not: another config's number would land in the table.
+    with pytest.raises(
+        SystemExit, match=r"part0 was trained with agent.gamma=0.98, this call asks"
+    ):
+        benchlib.resumable_run([*asked, "agent.gamma=0.5"], seed_dir, 500, None)
+    with pytest.raises(SystemExit, match=r"trained with seed=0, this call asks for 1"):
+        benchlib.resumable_run(["agent=ddpg", "env=pendulum", "seed=1"], seed_dir, 500, None)
+    assert calls == []
+
+
+def test_pixel_learning_table_from_kept_runs(benchlib, tmp_path, monkeypatch) -> None:
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    bench_pixels = importlib.import_module("bench_pixels")
+    calls: list[list[str]] = []
+
+    def run(overrides, workdir, log=None):
+        calls.append(list(overrides))
+        run_dir = Path(next(o for o in overrides if o.startswith("hydra.run.dir="))[14:])
+        run_dir.mkdir(parents=True)
+        evaluations = [
+            {"step": 25_000, "train_time_s": 60.0, "returns": [-5.0, 2.0, -3.0]},
+            {"step": 50_000, "train_time_s": 132.0, "returns": [3.0, 4.0, -1.0]},
+        ]
+        summary = {
+            "eval_return_mean": 2.5,
+            "total_steps": 50_000,
+            "evaluations": evaluations,
+            "wall_time_s": 190.0,  # its own timing, without the interpreter's start
+        }
+        (run_dir / "summary.json").write_text(json.dumps(summary))
+        return summary, 200.0
+
+    monkeypatch.setattr(benchlib, "run_rlkit", run)
+    table = bench_pixels.learn([0, 1], "cpu", 50_000, "no GPU", [], runs=tmp_path, jobs=2)
+    assert len(calls) == 2 and all("torch_threads=1" in c for c in calls)
+    # Seed 0 first wins more than half of its games at 50k, after 2.2 min of training.
+    assert "| 0 | 50,000 | 2.2 min | 67% | +2.5 | 3.3 min |" in table
+    assert "evaluated every 25,000 steps" in table
+    # A second call reads the kept runs back: nothing is trained again.
+    again = bench_pixels.learn([0, 1], "cpu", 50_000, "no GPU", [], runs=tmp_path, jobs=2)
+    assert "| 0 | 50,000 | 2.2 min | 67% | +2.5 | 3.2 min |" in again
+    assert len(calls) == 2
+    # A run that took several sittings (its summary in part1): no command wall time to report.
+    seed_dir = tmp_path / "dqn-pong_pixels-seed1"
+    (seed_dir / "part0").rename(seed_dir / "part1")
+    resumed = bench_pixels.learn([1], "cpu", 50_000, "no GPU", [], runs=tmp_path)
+    assert "| 1 | 50,000 | 2.2 min | 67% | +2.5 | - |" in resumed
+    sys.modules.pop("bench_pixels", None)
+
+
+def test_best_agents_are_scored_again_on_new_episodes(bench_ddpg, in_tmp, monkeypatch) -> None:
+    import rlkit
+    from rlkit.play import play
+
+    run = rlkit.train(
+        agent="ddpg",
+        env="pendulum",
+        total_steps=600,
+        progress=False,
+        eval_interval=300,
+        eval_episodes=1,
+        save_best=True,
+        agent__learning_starts=100,
+        agent__batch_size=16,
+        agent__actor_hidden_sizes=[16],
+        agent__critic_hidden_sizes=[16],
+    )
+    summary = {**run.summary, "run_dir": str(run.dir)}
+    monkeypatch.setattr(bench_ddpg, "FRESH_EPISODES", 2)
+    lines = bench_ddpg.best_agents("pendulum", [summary])
+    chosen = max(run.summary["evaluations"], key=lambda e: e["return_mean"])
+    fresh = play(run.dir / "best", 2, seed=bench_ddpg.FRESH_SEED_OFFSET, log=lambda line: None)
+    mean = sum(e.episode_return for e in fresh) / 2
+    assert "| seed | final agent (1 episode) | best evaluation: step, mean of 1 |" in lines[3]
+    row = next(line for line in lines if line.startswith("| 0 |"))
+    assert row.startswith(
+        f"| 0 | {run.summary['eval_return_mean']:.1f} | "
+        f"{chosen['step']}: {chosen['return_mean']:.1f} | {mean:.1f} ± "
+    )
+    assert "best agents on new episodes" in lines[-1]
+    # Runs without a kept best agent add nothing.
+    shutil.rmtree(run.dir / "best")
+    assert bench_ddpg.best_agents("pendulum", [summary]) == []
+
+
+@pytest.fixture
+def bench_sb3(monkeypatch: pytest.MonkeyPatch):
+    yield from script_module("bench_ddpg_sb3", monkeypatch)
+
+
+class ClippedObservationPolicy:
+    """A deterministic policy with both libraries' interfaces: the first two observations,
+    clipped to the engines' range."""
+
+    def __call__(self, obs):
+        import numpy as np
+
+        return np.clip(np.asarray(obs, dtype=np.float32)[:2], -1.0, 1.0)
+
+    def predict(self, obs, deterministic: bool = True):  # rlkit's and SB3's (a tuple) at once
+        return self(obs), None
+
+
+def test_sb3_reference_plays_the_episodes_rlkit_evaluates_on(bench_sb3) -> None:
+    from rlkit.config.compose import compose_config
+    from rlkit.run.loop import EVAL_SEED_OFFSET, evaluate
+
+    assert bench_sb3.EVAL_SEED_OFFSET == EVAL_SEED_OFFSET
+    policy = ClippedObservationPolicy()
+
+    class RlkitAgent:
+        def predict(self, obs):
+            return policy(obs)
+
+    _, config = compose_config(["agent=ddpg", "env=lunarlander"])
+    assert config.env.id == bench_sb3.ENV_ID
+    ours = evaluate(RlkitAgent(), config.env, 3, seed=7)
+    theirs = bench_sb3.greedy_returns(policy, 3, seed=7)
+    assert list(ours) == pytest.approx(theirs)
+    assert len(set(theirs)) == 3  # three different episodes, not one replayed
+
+
+def test_sb3_reference_resumes_an_interrupted_run(bench_sb3, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(bench_sb3, "TOTAL_STEPS", 3000)
+    monkeypatch.setattr(bench_sb3, "EVAL_INTERVAL", 1000)
+    monkeypatch.setattr(bench_sb3, "EVAL_EPISODES", 1)
+    monkeypatch.setattr(bench_sb3, "FRESH_EPISODES", 2)
+    scores = iter([-5.0, 3.0, 9.0])  # the step-3000 evaluation is lost in the interruption
+
+    def interrupted(model, episodes, seed):
+        value = next(scores)
+        if value == 9.0:
+            raise KeyboardInterrupt
+        return [value] * episodes
+
+    monkeypatch.setattr(bench_sb3, "greedy_returns", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        bench_sb3.train_one(0, tmp_path / "run", "episode", checkpoint_every=2000)
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert [e["step"] for e in state["evaluations"]] == [1000, 2000]
+    assert not (tmp_path / "run" / "summary.json").exists()
+
+    resumed_scores = iter([1.0, 4.0, 4.0])  # step 3000, then the kept agent's 2 new episodes
+    monkeypatch.setattr(
+        bench_sb3, "greedy_returns", lambda model, episodes, seed: [next(resumed_scores)] * episodes
+    )
+    summary = bench_sb3.train_one(0, tmp_path / "run", "episode", checkpoint_every=2000)
+    assert summary["resumes"] == 1
+    assert [e["step"] for e in summary["evaluations"]] == [1000, 2000, 3000]
+    assert summary["best"] == {"step": 2000, "return_mean": 3.0}
+    assert summary["final"] == 1.0
+    assert summary["fresh_mean"] == 4.0
+    assert sorted(p.name for p in (tmp_path / "run").glob("best-*.zip")) == ["best-2000.zip"]
+    # A finished seed is read back, not trained again.
+    assert bench_sb3.train_one(0, tmp_path / "run", "episode", 2000) == summary
+    lines = bench_sb3.table([summary], "episode", partial=True)
+    assert "| 0 | 1.0 | 2,000: 3.0 | 4.0 ± 0.0 |" in lines
+    assert "best agents on new episodes 1 of 1" not in lines  # 4.0 is not 200
+    assert "best agents on new episodes 0 of 1" in lines
+
+
+@pytest.fixture
+def late_returns(monkeypatch: pytest.MonkeyPatch):
+    yield from script_module("late_returns", monkeypatch)
+
+
+def write_summary(path: Path, seed: int, returns: dict[int, float], **extra) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    evaluations = [{"step": step, "return_mean": r} for step, r in returns.items()]
+    path.write_text(json.dumps({"seed": seed, "evaluations": evaluations, **extra}))
+
+
+def test_late_returns_average_the_last_evaluations_of_both_layouts(late_returns, tmp_path):
+    # rlkit: the last part (by number, part10 after part2) holds every evaluation; earlier parts
+    # must not count.
+    rlkit = tmp_path / "rlkit"
+    write_summary(rlkit / "ddpg-lunarlander-seed0/part0/summary.json", 0, {10: 999.0})
+    write_summary(rlkit / "ddpg-lunarlander-seed0/part2/summary.json", 0, {10: 999.0, 20: 999})
+    write_summary(
+        rlkit / "ddpg-lunarlander-seed0/part10/summary.json",
+        0,
+        {10: 0, 20: 100, 30: 200},
+        eval_episodes=50,
+    )
+    write_summary(rlkit / "ddpg-lunarlander-seed1/part0/summary.json", 1, {10: 0, 20: 50, 30: 90})
+    (rlkit / "ddpg-lunarlander-seed2/part0").mkdir(parents=True)  # unfinished: no summary
+    sb3 = tmp_path / "sb3"
+    write_summary(sb3 / "sb3-episode-seed0/summary.json", 0, {10: 0, 20: 120, 30: 220})
+    write_summary(sb3 / "sb3-episode-seed1/summary.json", 1, {10: 0, 20: 40, 30: 80})
+    variants = {"sb3": late_returns.run_summaries(sb3), "rlkit": late_returns.run_summaries(rlkit)}
+    assert sorted(variants["rlkit"]) == [0, 1]
+
+    text = late_returns.table(variants, from_step=20)
+    assert "`sb3` 2 evaluations of 10 episodes; `rlkit` 2 evaluations of 50 episodes" in text
+    assert "| sb3 | 170.0 | 60.0 | 115.0 ± 77.8 |" in text
+    assert "| rlkit | 150.0 | 70.0 | 110.0 ± 56.6 |" in text
+    # Paired over seeds: (150 - 170, 70 - 60) = (-20, +10); standard error 15 / sqrt(2).
+    assert "`rlkit` − `sb3`: -5.0 (standard error 15.0, 2 seeds: -20.0, +10.0)" in text
+
+
+def test_late_returns_without_runs_or_late_evaluations_stop_in_one_line(late_returns, tmp_path):
+    with pytest.raises(SystemExit, match="no finished run"):
+        late_returns.run_summaries(tmp_path)
+    with pytest.raises(SystemExit, match="no evaluation at step 300,000"):
+        late_returns.late_mean([{"step": 10, "return_mean": 1.0}], 300_000)
