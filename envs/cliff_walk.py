@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -59,7 +59,8 @@ class CliffWalkEnv(gym.Env):
     (a 128x384 RGB picture of the grid).
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    # Not a ClassVar: Gymnasium declares metadata an instance attribute.
+    metadata: dict[str, Any] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}  # noqa: RUF012
 
     shape = (4, 12)
     start = (3, 0)

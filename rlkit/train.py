@@ -29,9 +29,9 @@ def _hydra_app() -> Any:
     from omegaconf import DictConfig
     from rich.console import Console
 
-    from rlkit.api import run_from_config
     from rlkit.config.compose import to_config
     from rlkit.config.schema import CONF_DIR, register_configs
+    from rlkit.run.loop import run_training
 
     register_configs()
 
@@ -40,7 +40,7 @@ def _hydra_app() -> Any:
         try:
             config = to_config(cfg)
             run_dir = Path(HydraConfig.get().runtime.output_dir)
-            run_from_config(cfg, config, run_dir, Console())
+            run_training(config, run_dir, Console())
         except RlkitError as e:
             _fail(e)
         except KeyboardInterrupt as e:
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         except RlkitError as e:
             _fail(e)
         if not multirun and not any(o.startswith("hydra.run.dir=") for o in overrides):
-            from rlkit.api import default_run_dir
+            from rlkit.run.run_dir import default_run_dir
 
             # Hydra's own ${now:...} directory is shared by runs started in the same second.
             overrides = [*overrides, f"hydra.run.dir={default_run_dir(configs[0])}"]
@@ -84,7 +84,7 @@ def _sweep_dir_override(configs: list[Any]) -> list[str]:
     where every job shares one agent and env; a sweep over agents or envs keeps Hydra's."""
     from datetime import datetime
 
-    from rlkit.api import claim_directory
+    from rlkit.run.run_dir import claim_directory
 
     names = {(c.agent.name, c.env.name) for c in configs}
     if len(names) != 1:

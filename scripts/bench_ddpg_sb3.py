@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_ddpg import FRESH_EPISODES, FRESH_SEED_OFFSET, SOLVED
 from benchlib import machine, write_section
 
-from rlkit.run.loop import EVAL_SEED_OFFSET
+from rlkit.run.evaluate import EVAL_SEED_OFFSET
 
 ENV_ID = "LunarLanderContinuous-v3"
 TOTAL_STEPS = 300_000
@@ -51,7 +51,7 @@ def greedy_returns(model: object, episodes: int, seed: int) -> list[float]:
     """Returns of ``episodes`` deterministic episodes of an SB3 ``model``, played by rlkit's own
     ``evaluate`` (the first reset seeded ``seed``, the others continuing its RNG)."""
     from rlkit.config.compose import compose_config
-    from rlkit.run.loop import evaluate
+    from rlkit.run.evaluate import evaluate
 
     class Greedy:  # rlkit's agent interface over SB3's predict
         def predict(self, obs: object) -> object:

@@ -10,8 +10,8 @@
 
 The department trained its pong bot this way (an MLP 3→256→64→3 on ``[ball_x, ball_y, paddle_y] /
 705``, accuracy 0.81) and exported it to ONNX for the browser; ``rlkit.export`` does the same here.
-The network is the same ``QNetwork`` module DQN uses, so ``agent=dqn agent.pretrain=<bc run>``
-can start DQN from the cloned policy.
+The network (``rlkit.nets.ActionClassifier``) has the layout of DQN's ``QNetwork``, so
+``agent=dqn agent.pretrain=<bc run>`` can start DQN from the cloned policy.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from gymnasium import spaces
 from torch import nn
 
 from rlkit.config.schema import BCConfig
-from rlkit.nets import QNetwork, observation_encoder
+from rlkit.nets import ActionClassifier, observation_encoder
 from rlkit.parts.datasets import Dataset
 from rlkit.parts.observations import observation_batch
 from rlkit.parts.transition import Transition
@@ -37,6 +37,11 @@ class BC:
     """A classifier policy fitted offline to recorded (observation, action) pairs."""
 
     metric_names = ("loss", "accuracy", "val_accuracy")
+    update_backend = "torch"
+
+    def describe_update(self) -> str:
+        """Behaviour cloning's update is ``BC.fit_epoch``."""
+        return "torch (BC.fit_epoch: cross-entropy on the recorded actions)"
 
     def __init__(
         self,
@@ -56,16 +61,20 @@ class BC:
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
         encoder, in_features = observation_encoder(observation_space)
-        self.policy = QNetwork(encoder, in_features, self.n_actions, cfg.hidden_sizes).to(
-            self.device
-        )
+        self.policy = ActionClassifier(encoder, in_features, self.n_actions, cfg.hidden_sizes)
+        self.policy = self.policy.to(self.device)
         self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=cfg.lr)
+        self.epochs = cfg.epochs
+        """Passes over the training part of the dataset."""
+        self.val_fraction = cfg.val_fraction
+        """Share of the dataset held out to score each epoch on."""
         self.epochs_done = 0
         self.val_accuracy: float | None = None
         """Accuracy on the held-out pairs after the last epoch (``None`` with no held-out part)."""
 
-    def fit_epoch(self, train: Dataset) -> dict[str, float]:
-        """One pass over shuffled minibatches of ``train``; its mean loss and accuracy."""
+    def fit_epoch(self, train: Dataset, held_out: Dataset) -> dict[str, float]:
+        """One pass over shuffled minibatches of ``train``: its mean loss and accuracy, and the
+        accuracy on ``held_out`` (``val_accuracy``) when it is not empty."""
         obs = torch.as_tensor(train.observations, device=self.device)
         actions = torch.as_tensor(train.actions, device=self.device)
         order = torch.as_tensor(self.rng.permutation(len(train)), device=self.device)
@@ -83,10 +92,11 @@ class BC:
             total_loss += loss.detach() * len(index)
             correct += (logits.detach().argmax(dim=1) == actions[index]).sum()
         self.epochs_done += 1
-        return {
-            "loss": float(total_loss) / len(train),
-            "accuracy": float(correct) / len(train),
-        }
+        metrics = {"loss": float(total_loss) / len(train), "accuracy": float(correct) / len(train)}
+        if len(held_out):
+            self.val_accuracy = self.accuracy(held_out)
+            metrics["val_accuracy"] = self.val_accuracy
+        return metrics
 
     @torch.no_grad()
     def accuracy(self, data: Dataset) -> float:

@@ -33,32 +33,14 @@ from rlkit.config.schema import DDPGConfig
 from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate, use_cuda_graphs
 from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Actor, Critic
+from rlkit.parts.action_scaling import ActionScaler
 from rlkit.parts.noise import make_noise
+from rlkit.parts.nstep import gamma_powers
 from rlkit.parts.observations import observation_batch
 from rlkit.parts.replay import ReplayBatch, ReplayBuffer
 from rlkit.parts.schedules import TrainSchedule, linear_schedule
 from rlkit.parts.targets import polyak_update
 from rlkit.parts.transition import Transition
-
-
-class ActionScaler:
-    """Maps the actor's [-1, 1] to an env's Box bounds and back."""
-
-    def __init__(self, space: spaces.Box) -> None:
-        """Read the bounds of ``space`` (they must be finite)."""
-        if not (np.all(np.isfinite(space.low)) and np.all(np.isfinite(space.high))):
-            raise ValueError(f"DDPG needs finite action bounds, got {space}")
-        self.low = space.low.astype(np.float64)
-        self.high = space.high.astype(np.float64)
-        self.dtype = space.dtype
-
-    def to_env(self, actions: np.ndarray) -> np.ndarray:
-        """[-1, 1] to [low, high]."""
-        return (self.low + (actions + 1.0) * 0.5 * (self.high - self.low)).astype(self.dtype)
-
-    def from_env(self, actions: np.ndarray) -> np.ndarray:
-        """[low, high] to [-1, 1] (what the buffer and the critic see)."""
-        return 2.0 * (np.asarray(actions, dtype=np.float64) - self.low) / (self.high - self.low) - 1
 
 
 class DDPG:
@@ -79,26 +61,14 @@ class DDPG:
         """Build μ, Q, their targets (copies), two optimisers, the buffer and the noise."""
         self.cfg = cfg
         self.device = torch.device(device)
+        self.gamma_powers = gamma_powers(cfg.gamma, 1, self.device)
         self.observation_space = observation_space
         self.obs_shape = observation_space.shape
         self.action_dim = int(np.prod(action_space.shape))
         self.scaler = ActionScaler(action_space)
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
-
-        # Actor and critic each get their own encoder, as the two separate networks of the DDPG
-        # paper's pixel experiments: each is trained by its own loss only, and nothing has to decide
-        # which loss a shared encoder follows. For vectors the encoder is a flatten without
-        # parameters, so those nets are exactly their MLPs.
-        encoder, features = observation_encoder(observation_space, cfg.encoder)
-        self.actor = Actor(encoder, features, self.action_dim, cfg.actor_hidden_sizes)
-        self.actor = self.actor.to(self.device)
-        encoder, features = observation_encoder(observation_space, cfg.encoder)
-        self.critic = Critic(encoder, features, self.action_dim, cfg.critic_hidden_sizes)
-        self.critic = self.critic.to(self.device)
-        self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
-        self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self._actor_params = list(self.actor.parameters())
+        self._build_networks(observation_space)
         self.cuda_graphs = use_cuda_graphs(
             cfg.cuda_graphs, self.device, blocked=cfg.compile or cfg.lr_decay_steps is not None
         )
@@ -123,13 +93,45 @@ class DDPG:
         self.noise = make_noise(
             cfg.noise, num_envs, self.action_dim, cfg.noise_sigma, cfg.noise_theta, self.rng
         )
+        self.update_backend = "compile" if cfg.compile else "torch"
+        """Which code computes the update: ``torch`` (``DDPG.update``), ``compile`` or
+        ``cuda_graphs``."""
         self._update = torch.compile(self.update) if cfg.compile else self.update
         if self.cuda_graphs:
+            self.update_backend = "cuda_graphs"
             self._update = GraphedUpdate(self.update, [self.actor_optimizer, self.critic_optimizer])
         self._actor_graph = GraphedPolicy(self.actor, self.device) if self.cuda_graphs else None
         self._train_schedule = TrainSchedule(
             cfg.train_freq, cfg.train_freq_unit, cfg.gradient_steps
         )
+
+    def _build_networks(self, observation_space: spaces.Box) -> None:
+        """μ and Q, and their targets as copies.
+
+        Actor and critic each get their own encoder, as the two separate networks of the DDPG
+        paper's pixel experiments: each is trained by its own loss only, and nothing has to
+        decide which loss a shared encoder follows. For vectors the encoder is a flatten without
+        parameters, so those nets are exactly their MLPs.
+        """
+        cfg = self.cfg
+        encoder, features = observation_encoder(observation_space, cfg.encoder)
+        self.actor = Actor(encoder, features, self.action_dim, cfg.actor_hidden_sizes)
+        self.actor = self.actor.to(self.device)
+        encoder, features = observation_encoder(observation_space, cfg.encoder)
+        self.critic = Critic(encoder, features, self.action_dim, cfg.critic_hidden_sizes)
+        self.critic = self.critic.to(self.device)
+        self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
+        self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
+        self._actor_params = list(self.actor.parameters())
+
+    def describe_update(self) -> str:
+        """Which code computes the update, and how to run another."""
+        return {
+            "torch": "torch (DDPG.update, rlkit/agents/ddpg.py)",
+            "compile": "compile (torch.compile of DDPG.update; agent.compile=false: eager)",
+            "cuda_graphs": "cuda_graphs (DDPG.update recorded once and replayed, "
+            "rlkit/fast/cuda_graphs.py; agent.cuda_graphs=false runs it eagerly)",
+        }[self.update_backend]
 
     def _actor_actions(self, obs: np.ndarray) -> np.ndarray:
         if self._actor_graph is not None:
@@ -169,9 +171,11 @@ class DDPG:
 
     @torch.no_grad()
     def td_target(self, batch: ReplayBatch) -> torch.Tensor:
-        """y = r + γ·Q'(s', μ'(s')); y = r on a terminal transition (a time-out bootstraps)."""
+        """y = r + γ^n · (1 − terminated) · Q'(s', μ'(s')), with n = 1: the buffer stores one-step
+        transitions. A time-out is not terminal and bootstraps."""
         next_q = self.critic_target(batch.next_obs, self.actor_target(batch.next_obs))
-        return batch.rewards + batch.discounts * (1.0 - batch.terminated) * next_q
+        gamma_n = self.gamma_powers[batch.steps]  # γ^1 for every one-step transition
+        return batch.rewards + gamma_n * (1.0 - batch.terminated) * next_q
 
     def update(self, batch: ReplayBatch) -> dict[str, torch.Tensor]:
         """One critic step, one actor step, then both targets (no host sync here)."""

@@ -10,15 +10,20 @@
         minimise (1/m) · Σ (y − q(s, a))²  with a gradient step on q
         every so often copy q into q'
 
-Switches users of SB3, CleanRL and Tianshou expect are in ``rlkit.config.schema.DQNConfig``: Polyak target
-updates, double Q, a duelling head, n-step targets, the Huber loss, gradient clipping, the ε
-schedule, ``torch.compile`` of the update and, on a GPU, CUDA graphs of the update and the greedy
-action.
+Switches users of SB3, CleanRL and Tianshou expect are in ``rlkit.config.schema.DQNConfig``:
+Polyak target updates, double Q, a duelling head, n-step targets, the Huber loss, gradient
+clipping, the ε schedule, ``torch.compile`` of the update and, on a GPU, CUDA graphs of the update
+and the greedy action.
+
+``DQN.update`` below is the reference. Where it fits (an MLP q on a CPU) the same maths runs
+written out in NumPy (``rlkit/fast/numpy_dqn.py``, tested equal); ``rlkit/fast/backend.py``
+decides, and the run's first line and ``summary.json`` say which ran.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +33,18 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
+from rlkit.config.preflight import read_pretrained_policy
 from rlkit.config.schema import DQNConfig
-from rlkit.errors import ConfigError
-from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate, use_cuda_graphs
-from rlkit.fast.numpy_dqn import NumpyQUpdate, numpy_update_fits
+from rlkit.fast.backend import choose_dqn_update, describe_dqn_update
+from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate
+from rlkit.fast.numpy_dqn import NumpyQUpdate
 from rlkit.nets import QNetwork, observation_encoder
+from rlkit.parts.nstep import gamma_powers
 from rlkit.parts.observations import observation_batch
 from rlkit.parts.replay import ReplayBatch, ReplayBuffer
 from rlkit.parts.schedules import Ticks, TrainSchedule, epsilon_schedule_of, linear_schedule
 from rlkit.parts.targets import hard_update, polyak_update
 from rlkit.parts.transition import Transition
-from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint
-
-NUMPY_BACKEND_NEEDS = (
-    "agent.update_backend=numpy needs an MLP q on the CPU (flat or Discrete observations, "
-    "dueling=false, device=cpu); use agent.update_backend=auto or torch"
-)
 
 
 class DQN:
@@ -74,13 +75,13 @@ class DQN:
             encoder, in_features, self.n_actions, cfg.hidden_sizes, cfg.dueling
         ).to(self.device)
         if cfg.pretrain is not None:
-            # Start from a behaviour-cloning run's network (checked to fit by rlkit.config.preflight): the
-            # greedy policy of q is then the cloned one, and DQN improves on it.
-            self.q_net.load_state_dict(load_pretrained_policy(cfg.pretrain))
+            # Start from a behaviour-cloning run's network (checked to fit before the run
+            # starts): the greedy policy of q is then the cloned one, and DQN improves on it.
+            self.q_net.load_state_dict(read_pretrained_policy(cfg.pretrain))
         self.q_target = copy.deepcopy(self.q_net).requires_grad_(False)
-        self.cuda_graphs = use_cuda_graphs(
-            cfg.cuda_graphs, self.device, blocked=cfg.compile or cfg.lr_end is not None
-        )
+        self.update_backend = choose_dqn_update(cfg, observation_space, self.device)
+        """Which code computes the update (``rlkit/fast/backend.py`` decides)."""
+        self.cuda_graphs = self.update_backend == "cuda_graphs"
         # One fused kernel for the whole step instead of a few ops per parameter; `capturable`
         # keeps its step count on the GPU, so that a CUDA graph can record the step.
         self.optimizer = torch.optim.Adam(
@@ -97,18 +98,8 @@ class DQN:
             seed=seed,
         )
         self.loss_fn = nn.functional.mse_loss if cfg.loss == "mse" else nn.functional.smooth_l1_loss
-        self._numpy = self._numpy_update(cfg)
-        self._greedy_graph = (
-            GraphedPolicy(lambda x: self.q_net(x).argmax(dim=1), self.device)
-            if self.cuda_graphs
-            else None
-        )
-        if cfg.compile:
-            self._update = torch.compile(self.update)
-        elif self.cuda_graphs:
-            self._update = GraphedUpdate(self.update, [self.optimizer])
-        else:
-            self._update = self.update if self._numpy is None else self._numpy.update
+        self.gamma_powers = gamma_powers(cfg.gamma, cfg.n_step, self.device)
+        self._build_update()
         self.epsilon_at = epsilon_schedule_of(cfg)
         """ε at an env step."""
         self._epsilon = cfg.epsilon_start
@@ -117,16 +108,32 @@ class DQN:
         )
         self._target_ticks = Ticks(cfg.target_update_interval)
 
-    def _numpy_update(self, cfg: DQNConfig) -> NumpyQUpdate | None:
-        """The NumPy update (same maths, less overhead) where ``update_backend`` asks for it."""
-        fits = numpy_update_fits(self.q_net, self.optimizer, self.device)
-        if cfg.update_backend == "numpy" and not fits:
-            raise ConfigError(NUMPY_BACKEND_NEEDS)
-        if cfg.update_backend == "torch" or cfg.compile or not fits:
-            return None
-        return NumpyQUpdate(
-            self.q_net, self.q_target, self.optimizer, cfg.loss, cfg.double_q, cfg.max_grad_norm
-        )
+    def _build_update(self) -> None:
+        """``self._update``: the code ``update_backend`` names, each computing ``DQN.update``."""
+        cfg = self.cfg
+        self._numpy: NumpyQUpdate | None = None
+        self._greedy_graph: GraphedPolicy | None = None
+        self._update: Callable[[ReplayBatch], dict[str, Any]] = self.update
+        if self.update_backend == "compile":
+            self._update = torch.compile(self.update)
+        elif self.update_backend == "cuda_graphs":
+            self._update = GraphedUpdate(self.update, [self.optimizer])
+            self._greedy_graph = GraphedPolicy(lambda x: self.q_net(x).argmax(dim=1), self.device)
+        elif self.update_backend == "numpy":
+            self._numpy = NumpyQUpdate(
+                self.q_net,
+                self.q_target,
+                self.optimizer,
+                cfg.loss,
+                cfg.double_q,
+                cfg.max_grad_norm,
+                self.gamma_powers.numpy(),
+            )
+            self._update = self._numpy.update
+
+    def describe_update(self) -> str:
+        """Which code computes the update, and how to run another."""
+        return describe_dqn_update(self.update_backend)
 
     def _q_values(self, obs: np.ndarray) -> torch.Tensor:
         with torch.inference_mode():
@@ -170,9 +177,10 @@ class DQN:
 
     @torch.no_grad()
     def td_target(self, batch: ReplayBatch) -> torch.Tensor:
-        """y = r on a terminal transition, else r + γ·max_a' q'(s', a').
+        """y = r + γ^n · (1 − terminated) · max_a' q'(s', a').
 
-        ``discounts`` is γ^k for an n-step transition (γ for the lecture's 1-step one); a
+        r is the discounted sum of the n = ``batch.steps`` rewards after (s, a): ``n_step`` of
+        them, fewer where the episode ended first, and 1 in the lecture's one-step case. A
         truncated (timed-out) transition is not terminal and bootstraps. With ``double_q``, q picks
         the next action and q' values it.
         """
@@ -181,7 +189,8 @@ class DQN:
             next_q = self.q_target(batch.next_obs).gather(1, next_actions).squeeze(1)
         else:
             next_q = self.q_target(batch.next_obs).max(dim=1).values
-        return batch.rewards + batch.discounts * (1.0 - batch.terminated) * next_q
+        gamma_n = self.gamma_powers[batch.steps]  # γ^n, n <= n_step: fewer where the episode ended
+        return batch.rewards + gamma_n * (1.0 - batch.terminated) * next_q
 
     def update(self, batch: ReplayBatch) -> dict[str, torch.Tensor]:
         """One gradient step on a minibatch; returns detached metrics (no host sync here)."""
@@ -277,9 +286,3 @@ class DQN:
         states = np.arange(int(env.observation_space.n))
         q_table = self._q_values(states).cpu().numpy().astype(np.float64)
         return qtable_report.write(q_table, env, run_dir)
-
-
-def load_pretrained_policy(run_dir: str | Path) -> dict[str, Any]:
-    """The policy weights of a behaviour-cloning run (``agent=bc``) for ``agent.pretrain``."""
-    state = load_checkpoint(Path(run_dir) / CHECKPOINT_NAME)
-    return state["agent"]["policy"]

@@ -34,6 +34,11 @@ class QLearning:
     """
 
     metric_names = ("loss", "epsilon")
+    update_backend = "table"
+
+    def describe_update(self) -> str:
+        """Q-learning updates its table in ``QLearning.update``."""
+        return "table (QLearning.update, rlkit/agents/qlearning.py)"
 
     def __init__(
         self,
@@ -132,6 +137,10 @@ class QLearning:
             )
         self.q_table = q_table.copy()
         self.rng.bit_generator.state = state["rng"]
+
+    def policy_module(self) -> None:
+        """No network to export: the policy is the Q-table's argmax."""
+        return None
 
     def write_report(self, run_dir: Path, env: gym.Env) -> str:
         """Write ``q_table.csv``; on a grid env also ``q_table.png`` and the greedy path."""

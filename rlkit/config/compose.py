@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import is_dataclass
 from pathlib import Path
+from typing import Any
 
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
@@ -80,11 +81,11 @@ def _unknown_key(key: str, schema: type | None) -> ConfigError:
     return ConfigError(f"unknown key {key!r}; valid keys {where}: {', '.join(valid)}")
 
 
-def _check_keys(node: DictConfig, schema: type, prefix: str = "") -> None:
+def _check_keys(node: DictConfig, schema: Any, prefix: str = "") -> None:
     """Refuse keys the schema does not have (Hydra's ``+key=value`` can add them)."""
     valid = set(field_names(schema))
     for key in node:
-        full_key = f"{prefix}{key}"
+        full_key = f"{prefix}{key!s}"
         if key not in valid:
             raise _unknown_key(full_key, schema)
         child = node._get_node(key)
@@ -159,7 +160,9 @@ def config_from_file(path: Path) -> Config:
         Config(agent=AGENT_CONFIGS[agent_name](), env=ENV_CONFIGS[env_schema(env_name)]())
     )
     try:
-        return to_config(OmegaConf.merge(schema, raw))
+        merged = OmegaConf.merge(schema, raw)
+        assert isinstance(merged, DictConfig)
+        return to_config(merged)
     except OmegaConfBaseException as e:
         raise _explain(e, []) from e
 

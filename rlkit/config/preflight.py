@@ -1,5 +1,6 @@
-"""Checks of a whole run's inputs before anything starts: the agent fits the env, and the files the
-config names (a dataset, a run to pretrain from, a run to resume) exist and fit.
+"""Checks of a whole run's inputs before anything starts: the agent fits the env, the device and
+the update can run here, and the files the config names (a dataset, a run to pretrain from, a
+run to resume) exist and fit.
 
 The CLI runs them on every composed config before Hydra starts, and ``rlkit.train`` before it
 writes a run directory, so a mistake is one line and leaves nothing behind.
@@ -10,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rlkit.agents import AGENTS
-from rlkit.config.schema import Config
-from rlkit.errors import CheckpointError, ConfigError
+from rlkit.agents.registry import AGENTS
+from rlkit.config.schema import BCConfig, Config, DDPGConfig, DQNConfig, EnvConfig, group_choices
+from rlkit.envkit.make import describe_space, load_env_config, make_env
+from rlkit.errors import CheckpointError, ConfigError, IncompatibleError
 
 
 def check_run_inputs(config: Config) -> None:
@@ -21,13 +23,37 @@ def check_run_inputs(config: Config) -> None:
     Raises:
         IncompatibleError: the agent cannot learn the env.
         ConfigError: a missing, unreadable or unfitting ``dataset=`` or ``agent.pretrain=``, a
-            dataset for an agent that does not read one, or none for one that needs it.
+            dataset for an agent that does not read one, or none for one that needs it; a
+            ``device`` or an update (``agent.update_backend``, ``agent.cuda_graphs``) this
+            machine or run cannot have.
         CheckpointError: ``resume=`` a missing or unfitting run.
     """
-    from rlkit.envkit.make import check_compatible, make_env
-
     spec = AGENTS[config.agent.name]
     check_compatible(spec.name, config.env)
+    _check_dataset(config)
+    if spec.uses_torch:
+        from rlkit.parts.devices import resolve_device
+
+        device = resolve_device(config.device)
+        if isinstance(config.agent, DQNConfig):
+            from rlkit.fast.backend import choose_dqn_update
+
+            choose_dqn_update(config.agent, _observation_space(config), device)
+        if isinstance(config.agent, DQNConfig | DDPGConfig) and config.agent.cuda_graphs:
+            from rlkit.fast.cuda_graphs import use_cuda_graphs
+
+            use_cuda_graphs(config.agent.cuda_graphs, device, blocked=False)
+    if isinstance(config.agent, DQNConfig) and config.agent.pretrain is not None:
+        read_pretrained_policy(config.agent.pretrain, config)
+    if config.resume:
+        from rlkit.run.resume import read_resume_checkpoint
+
+        read_resume_checkpoint(config)
+
+
+def _check_dataset(config: Config) -> None:
+    """``dataset=`` is given exactly for offline agents, and fits the env."""
+    spec = AGENTS[config.agent.name]
     offline = [name for name, s in AGENTS.items() if s.offline]
     if spec.offline and config.resume:
         raise ConfigError(
@@ -52,84 +78,96 @@ def check_run_inputs(config: Config) -> None:
             load_dataset(config.dataset, env.observation_space, env.action_space)
         finally:
             env.close()
-    pretrain = getattr(config.agent, "pretrain", None)
-    if pretrain is not None:
-        read_pretrained_policy(pretrain, config)
-    if getattr(config.agent, "update_backend", None) == "numpy":
-        _check_numpy_update_fits(config)
-    if config.resume:
-        from rlkit.run.loop import read_resume_checkpoint
-
-        read_resume_checkpoint(config)
 
 
-def read_pretrained_policy(run_dir: str | Path, config: Config) -> dict[str, Any]:
-    """The policy weights of a behaviour-cloning run, checked to fit ``config``'s DQN.
+def read_pretrained_policy(run_dir: str | Path, config: Config | None = None) -> dict[str, Any]:
+    """The policy weights of a behaviour-cloning run (``agent.pretrain``), checked to fit
+    ``config``'s DQN where it is given (the pre-run check; DQN then reads them unchecked).
 
     Raises:
         ConfigError: not a finished bc run, or one on another env, observation type or network.
     """
-    from rlkit.config.compose import config_from_file
-    from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint
+    from rlkit.run.run_dir import read_run
 
-    run_dir = Path(run_dir)
     key = f"agent.pretrain={run_dir}"
-    config_path = run_dir / ".hydra" / "config.yaml"
-    if not config_path.is_file():
+    if not (Path(run_dir) / ".hydra" / "config.yaml").is_file():
         raise ConfigError(f"{key}: not a run directory (no .hydra/config.yaml)")
     try:
-        bc = config_from_file(config_path)
-        state = load_checkpoint(run_dir / CHECKPOINT_NAME)
-    except (ConfigError, CheckpointError, ValueError) as e:
+        bc, state = read_run(run_dir)
+    except CheckpointError as e:
         raise ConfigError(f"{key}: {e}") from e
-    if bc.agent.name != "bc":
+    if not isinstance(bc.agent, BCConfig):
         raise ConfigError(
             f"{key} is a run of agent {bc.agent.name!r}; pretraining starts from a behaviour-"
             "cloning run (agent=bc)"
         )
+    if config is not None:
+        _check_pretrained_fits(key, bc, config)
+    try:
+        policy: dict[str, Any] = state["agent"]["policy"]
+    except (KeyError, TypeError) as e:
+        raise ConfigError(f"{key}: its checkpoint has no policy network") from e
+    return policy
+
+
+def _check_pretrained_fits(key: str, bc: Config, config: Config) -> None:
+    """The cloned network has this run's observation space, hidden sizes and no duelling head."""
     theirs, ours_space = _observation_space(bc), _observation_space(config)
     if theirs != ours_space:
-        from rlkit.envkit.make import describe_space
-
         raise ConfigError(
             f"{key} saw {describe_space(theirs)} observations ({bc.env.name}), this run's env "
             f"gives {describe_space(ours_space)} ({config.env.name}); clone on the same "
             "observation type"
         )
-    ours = list(config.agent.hidden_sizes)  # type: ignore[attr-defined]
-    if list(bc.agent.hidden_sizes) != ours or config.agent.dueling:  # type: ignore[attr-defined]
+    assert isinstance(bc.agent, BCConfig) and isinstance(config.agent, DQNConfig)
+    theirs_sizes, ours = list(bc.agent.hidden_sizes), list(config.agent.hidden_sizes)
+    if theirs_sizes != ours or config.agent.dueling:
         raise ConfigError(
-            f"{key} has hidden_sizes={list(bc.agent.hidden_sizes)} without a duelling head; set "
-            f"agent.hidden_sizes={list(bc.agent.hidden_sizes)} and agent.dueling=false "
-            f"(now {ours}, dueling={config.agent.dueling})"  # type: ignore[attr-defined]
+            f"{key} has hidden_sizes={theirs_sizes} without a duelling head; set "
+            f"agent.hidden_sizes={theirs_sizes} and agent.dueling=false "
+            f"(now {ours}, dueling={config.agent.dueling})"
         )
-    try:
-        return state["agent"]["policy"]
-    except (KeyError, TypeError) as e:
-        raise ConfigError(f"{key}: its checkpoint has no policy network") from e
-
-
-def _check_numpy_update_fits(config: Config) -> None:
-    """``agent.update_backend=numpy`` only computes MLP Q-networks on the CPU (``DQN`` checks
-    again; this says so before a run directory exists)."""
-    from rlkit.agents.dqn import NUMPY_BACKEND_NEEDS
-    from rlkit.nets.encoders import is_image_space
-    from rlkit.parts.devices import resolve_device
-
-    agent = config.agent
-    image = agent.encoder in ("nature_cnn", "resnet") or (  # type: ignore[attr-defined]
-        agent.encoder != "mlp" and is_image_space(_observation_space(config))  # type: ignore[attr-defined]
-    )
-    cpu = resolve_device(config.device).type == "cpu"
-    if agent.dueling or image or not cpu:  # type: ignore[attr-defined]
-        raise ConfigError(NUMPY_BACKEND_NEEDS)
 
 
 def _observation_space(config: Config) -> Any:
-    from rlkit.envkit.make import make_env
-
     env = make_env(config.env)
     try:
         return env.observation_space
+    finally:
+        env.close()
+
+
+def envs_for_agent(agent: str) -> list[str]:
+    """The envs in ``conf/env`` that the agent can learn (leaving out any that cannot be made)."""
+    spec = AGENTS[agent]
+    names = []
+    for name in group_choices("env"):
+        try:
+            env = make_env(load_env_config(name))
+        except Exception:  # an env whose extra (e.g. Box2D) is not installed
+            continue
+        if spec.accepts(env.observation_space, env.action_space):
+            names.append(name)
+        env.close()
+    return names
+
+
+def check_compatible(agent: str, env_cfg: EnvConfig) -> None:
+    """Raise ``IncompatibleError`` (naming the agents that can learn the env and the envs the
+    agent can use) if the agent cannot learn the env."""
+    env = make_env(env_cfg)
+    try:
+        spec = AGENTS[agent]
+        if spec.accepts(env.observation_space, env.action_space):
+            return
+        fitting = [name for name, other in AGENTS.items() if other.accepts(
+            env.observation_space, env.action_space)]  # fmt: skip
+        raise IncompatibleError(
+            f"agent={agent} needs {spec.needs}, but env={env_cfg.name} has "
+            f"{describe_space(env.observation_space)} observations and "
+            f"{describe_space(env.action_space)} actions; agents that can learn "
+            f"env={env_cfg.name}: {', '.join(sorted(fitting)) or 'none'}; envs it can use: "
+            f"{', '.join(envs_for_agent(agent))}"
+        )
     finally:
         env.close()

@@ -10,17 +10,19 @@ never imports PyTorch: the tabular path starts in a fraction of a second.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from omegaconf import MISSING
 
-import rlkit.conf
 from rlkit.errors import ConfigError
+from rlkit.nets import ENCODERS
 from rlkit.parts.schedules import TRAIN_FREQ_UNITS
 
-CONF_DIR = Path(rlkit.conf.__file__).resolve().parent
+# Found through the import system: conf/ is installed as the package rlkit.conf.
+CONF_DIR = Path(str(importlib.import_module("rlkit.conf").__file__)).resolve().parent
 """The YAML configs: ``conf/`` in the source tree, installed as the package ``rlkit.conf``."""
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -30,7 +32,6 @@ TARGET_UPDATES = ("hard", "polyak")
 DQN_LOSSES = ("mse", "huber")
 UPDATE_BACKENDS = ("auto", "torch", "numpy")
 NOISES = ("gaussian", "ornstein_uhlenbeck")
-ENCODERS = ("auto", "nature_cnn", "resnet", "mlp")
 
 
 def _check(ok: bool, message: str) -> None:
@@ -122,8 +123,7 @@ class DQNConfig(AgentConfig):
     """DQN (Mnih et al. 2015) as the lecture teaches it, with the usual switches.
 
     Defaults are the lecture's plain algorithm (MSE loss, hard target copies, no double-Q, no
-    duelling head, 1-step targets); tuned presets per env live in ``conf/agent_env`` and
-    ``conf/experiment``.
+    duelling head, 1-step targets); tuned presets per env live in ``conf/agent_env``.
     """
 
     name: str = "dqn"
@@ -179,10 +179,10 @@ class DQNConfig(AgentConfig):
     compile: bool = False
     """``torch.compile`` the update (eager stays the reference; a test checks they agree)."""
     cuda_graphs: bool | None = None
-    """Replay the update and the greedy action from recorded CUDA graphs (``rlkit/fast/cuda_graphs.py``):
-    one launch instead of ~100 kernel launches, the same maths. ``null`` (auto): on for
-    ``device=cuda`` unless ``compile`` is on or ``lr_end`` anneals the learning rate; ``true`` asks
-    for it (an error where it cannot work); ``false``: eager."""
+    """Replay the update and the greedy action from recorded CUDA graphs
+    (``rlkit/fast/cuda_graphs.py``): one launch instead of ~100 kernel launches, the same maths.
+    ``null`` (auto): on for ``device=cuda`` unless ``compile`` is on or ``lr_end`` anneals the
+    learning rate; ``true`` asks for it (an error where it cannot work); ``false``: eager."""
     update_backend: str = "auto"
     """Who computes the update and the greedy actions: ``torch`` (``DQN.update``, the reference),
     ``numpy`` (the same maths written out in NumPy on views of the torch weights,
@@ -229,11 +229,6 @@ class DQNConfig(AgentConfig):
             "learning rate and would recompile as it anneals; set agent.lr_end=null to compile",
         )
         _check_cuda_graphs(self, "lr_end")
-        _check(
-            not (self.compile and self.update_backend == "numpy"),
-            "agent.compile=true compiles the torch update; it needs agent.update_backend=torch "
-            "or auto, not numpy",
-        )
         _check(
             self.max_grad_norm is None or self.max_grad_norm > 0,
             f"agent.max_grad_norm={self.max_grad_norm} must be > 0 (or null)",
@@ -472,6 +467,9 @@ class Config:
     """Write a row of training metrics to ``metrics.csv`` every this many env steps."""
     checkpoint_interval: int | None = None
     """Also checkpoint every this many env steps (``None``: only at the end)."""
+    stop_at_return: float | None = None
+    """With ``eval_interval``: stop training once a periodic evaluation's mean return reaches
+    this (SB3's ``StopTrainingOnRewardThreshold``); the run then ends as usual."""
     save_best: bool = False
     """With ``eval_interval``: keep the agent of the best periodic evaluation so far (highest mean
     return, the earlier on a tie) in ``<run>/best``, a directory that ``rlkit.load`` and
@@ -506,6 +504,10 @@ class Config:
         for key in ("eval_interval", "checkpoint_interval"):
             value = getattr(self, key)
             _check(value is None or value > 0, f"{key}={value} must be > 0 (or null)")
+        _check(
+            self.stop_at_return is None or self.eval_interval is not None,
+            "stop_at_return stops at a periodic evaluation's return: give eval_interval too",
+        )
         _check(
             not self.save_best or self.eval_interval is not None,
             "save_best=true keeps the best periodic evaluation's agent: give eval_interval too",
@@ -572,8 +574,8 @@ def register_configs() -> None:
     store.store(name="base_config", node=Config)
     for name, schema in AGENT_CONFIGS.items():
         store.store(group="agent", name=f"{name}_schema", node=schema)
-    for name, schema in ENV_CONFIGS.items():
-        store.store(group="env", name=f"{name}_schema", node=schema)
+    for name, env_schema in ENV_CONFIGS.items():
+        store.store(group="env", name=f"{name}_schema", node=env_schema)
 
 
 def group_choices(group: str) -> list[str]:

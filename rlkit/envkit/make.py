@@ -7,12 +7,16 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
-from rlkit.agents import AGENTS
 from rlkit.config.schema import CONF_DIR, ENV_CONFIGS, AtariEnvConfig, EnvConfig, group_choices
 from rlkit.envkit.vector import FastSyncVectorEnv, FrameStackVectorEnv
-from rlkit.errors import ConfigError, IncompatibleError, InvalidActionError
+from rlkit.errors import ConfigError, InvalidActionError
+
+
+def _sign(reward: Any) -> float:
+    """A reward clipped to -1, 0 or +1 (the DQN paper's, so one step size fits every game)."""
+    return float(np.sign(reward))
 
 
 def make_env(cfg: EnvConfig, render_mode: str | None = None) -> gym.Env:
@@ -31,7 +35,7 @@ def make_env(cfg: EnvConfig, render_mode: str | None = None) -> gym.Env:
                 terminal_on_life_loss=cfg.terminal_on_life_loss,
             )
             if cfg.clip_rewards:
-                env = gym.wrappers.TransformReward(env, np.sign)
+                env = gym.wrappers.TransformReward(env, _sign)
     except (gym.error.Error, ImportError) as e:
         raise ConfigError(f"env.id={cfg.id!r} cannot be made: {str(e).splitlines()[0]}") from e
     if cfg.frame_stack is not None:
@@ -103,7 +107,8 @@ def env_schema(name: str) -> str:
     path = CONF_DIR / "env" / f"{name}.yaml"
     if not path.is_file():
         raise ConfigError(f"unknown env {name!r}; valid choices: {', '.join(group_choices('env'))}")
-    defaults = OmegaConf.load(path).get("defaults", [])
+    raw = OmegaConf.load(path)
+    defaults = raw.get("defaults", []) if isinstance(raw, DictConfig) else []
     return next(
         (str(d).removesuffix("_schema") for d in defaults if str(d).endswith("_schema")), "env"
     )
@@ -112,45 +117,10 @@ def env_schema(name: str) -> str:
 def load_env_config(name: str) -> EnvConfig:
     """The env config ``conf/env/<name>.yaml`` as its dataclass (without Hydra)."""
     raw = OmegaConf.load(CONF_DIR / "env" / f"{name}.yaml")
+    assert isinstance(raw, DictConfig)
     raw.pop("defaults", None)
     merged = OmegaConf.merge(OmegaConf.structured(ENV_CONFIGS[env_schema(name)]), raw)
     return OmegaConf.to_object(merged)  # type: ignore[return-value]
-
-
-def envs_for_agent(agent: str) -> list[str]:
-    """The envs in ``conf/env`` that the agent can learn (leaving out any that cannot be made)."""
-    spec = AGENTS[agent]
-    names = []
-    for name in group_choices("env"):
-        try:
-            env = make_env(load_env_config(name))
-        except Exception:  # an env whose extra (e.g. Box2D) is not installed
-            continue
-        if spec.accepts(env.observation_space, env.action_space):
-            names.append(name)
-        env.close()
-    return names
-
-
-def check_compatible(agent: str, env_cfg: EnvConfig) -> None:
-    """Raise ``IncompatibleError`` (naming the agents that can learn the env and the envs the
-    agent can use) if the agent cannot learn the env."""
-    env = make_env(env_cfg)
-    try:
-        spec = AGENTS[agent]
-        if spec.accepts(env.observation_space, env.action_space):
-            return
-        fitting = [name for name, other in AGENTS.items() if other.accepts(
-            env.observation_space, env.action_space)]  # fmt: skip
-        raise IncompatibleError(
-            f"agent={agent} needs {spec.needs}, but env={env_cfg.name} has "
-            f"{describe_space(env.observation_space)} observations and "
-            f"{describe_space(env.action_space)} actions; agents that can learn "
-            f"env={env_cfg.name}: {', '.join(sorted(fitting)) or 'none'}; envs it can use: "
-            f"{', '.join(envs_for_agent(agent))}"
-        )
-    finally:
-        env.close()
 
 
 class CheckedBoxActions(gym.ActionWrapper):
@@ -164,6 +134,7 @@ class CheckedBoxActions(gym.ActionWrapper):
         """Wrap ``env`` (which must have a Box action space)."""
         super().__init__(env)
         space = env.action_space
+        assert isinstance(space, spaces.Box)
         self._low, self._high, self._shape = space.low, space.high, space.shape
 
     def action(self, action: Any) -> np.ndarray:

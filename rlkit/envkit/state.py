@@ -17,11 +17,13 @@ Any other object (a Box2D world, a MuJoCo ``MjData``, a file) is taken to be sta
 cannot save, and ``get_env_state`` raises ``EnvStateError`` rather than resume inexactly. Spaces are
 skipped along with their own random generators: rlkit never samples actions from ``action_space``.
 
-The result holds only what ``rlkit.run.checkpoint`` stores without pickle, and tags every container
-(``{"tuple": [...]}``, ``{"dict": [[key, value], ...]}``, ``{"numpy": 0-d array}``, ...) so that
-``set_env_state`` rebuilds the same types, numpy scalar dtypes included, after a round trip through
-a checkpoint. Restoring imports nothing and calls nothing named by the state: classes are compared
-by name and bit generators come from a fixed list.
+The recorded values are copies, taken and checked by ``rlkit.run.codec.plain_copy``: plain Python
+and numpy values that do not change as the env runs on, and that ``rlkit.run.checkpoint`` stores
+without pickle and loads back as the same types, numpy scalar dtypes included. Restoring imports
+nothing and calls nothing named by the state: classes are compared by name and bit generators come
+from a fixed list. States of format 1, which tagged every container themselves
+(``{"tuple": [...]}``, ``{"dict": [[key, value], ...]}``, ``{"numpy": 0-d array}``, ...), are
+still read, from the checkpoints of older rlkit versions.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from __future__ import annotations
 import functools
 import types
 from collections import deque
-from typing import Any
+from typing import Any, Protocol, TypeGuard
 
 import gymnasium as gym
 import numpy as np
@@ -37,8 +39,10 @@ from gymnasium.envs.registration import EnvSpec
 
 from rlkit.envkit.vector import FastSyncVectorEnv
 from rlkit.errors import RlkitError
+from rlkit.run.codec import UnsupportedTypeError, is_plain, new_generator, plain_copy
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
+"""Format 1 held tagged containers (read by ``_from_format_1``); format 2 holds the values."""
 
 # Attributes that are configuration or plumbing, never episode state, in any layer.
 _SKIP_NAMES = frozenset(
@@ -67,10 +71,6 @@ _SKIP_NAMES = frozenset(
 )
 # Recorded explicitly for the innermost env, rather than as two of its attributes.
 _RNG_NAMES = ("_np_random", "_np_random_seed")
-# The bit generators a restored ``np_random`` may use: looked up by name, so the list is closed.
-_BIT_GENERATORS = {
-    name: getattr(np.random, name) for name in ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
-}
 _CALLABLE_TYPES = (
     types.FunctionType,
     types.BuiltinFunctionType,
@@ -80,20 +80,21 @@ _CALLABLE_TYPES = (
     np.ufunc,
     type,
 )
-_SCALAR_TYPES = (type(None), bool, int, float, str)
-_CONTAINER_TAGS = ("tuple", "set", "frozenset")
+_FORMAT_1_REBUILD = {"tuple": tuple, "set": set, "frozenset": frozenset}
+
+
+class _BatchedEnv(Protocol):
+    """A vector env that keeps its games' state itself (pong), as ``_batched`` finds it."""
+
+    def get_state(self) -> Any:
+        """The games' state as plain data."""
+
+    def set_state(self, saved: Any) -> None:
+        """Restore a ``get_state`` result."""
 
 
 class EnvStateError(RlkitError):
     """An env whose state cannot be saved as plain data, or a state that does not fit the env."""
-
-
-class _NotPlain(Exception):
-    """A value that is neither plain data nor known to be harmless; carries the offending value."""
-
-    def __init__(self, value: Any) -> None:
-        super().__init__(type(value).__name__)
-        self.value = value
 
 
 def _is_skipped_value(value: Any) -> bool:
@@ -104,42 +105,14 @@ def _is_skipped_value(value: Any) -> bool:
     return type(value).__module__.split(".")[0] == "pygame"
 
 
-def _encode(value: Any) -> Any:
-    """``value`` as tagged plain data; raises ``_NotPlain`` for anything else."""
-    kind = type(value)
-    if kind in _SCALAR_TYPES:
-        return value
-    if kind is np.ndarray:
-        # Object arrays would need pickle, and a snapshot must not change as the env runs on.
-        if value.dtype.hasobject:
-            raise _NotPlain(value)
-        return value.copy()
-    if isinstance(value, np.generic) and not isinstance(value, np.object_):
-        # A 0-d array keeps the dtype: float32 arithmetic differs from Python float arithmetic.
-        return {"numpy": np.array(value)}
-    if kind is list:
-        return [_encode(v) for v in value]
-    if kind is tuple:
-        return {"tuple": [_encode(v) for v in value]}
-    if kind in (set, frozenset):
-        return {kind.__name__: [_encode(v) for v in value]}
-    if kind is dict:
-        return {"dict": [[_encode(k), _encode(v)] for k, v in value.items()]}
-    if kind is deque:
-        return {"deque": [_encode(v) for v in value], "maxlen": value.maxlen}
-    if kind is np.random.Generator:
-        return {"generator": value.bit_generator.state}
-    raise _NotPlain(value)
-
-
-def _decode(node: Any) -> Any:
-    """The value that ``_encode`` turned into ``node``, rebuilt from fresh objects."""
-    if type(node) in _SCALAR_TYPES:
+def _decode_format_1(node: Any) -> Any:
+    """The value that format 1's tagged ``node`` stands for, rebuilt from fresh objects."""
+    if node is None or type(node) in (bool, int, float, str):
         return node
     if isinstance(node, np.ndarray):
         return node.copy()
     if isinstance(node, list):
-        return [_decode(v) for v in node]
+        return [_decode_format_1(v) for v in node]
     if not isinstance(node, dict):
         raise ValueError(f"unexpected {type(node).__name__}")
     if "numpy" in node:
@@ -148,27 +121,31 @@ def _decode(node: Any) -> Any:
             raise ValueError("numpy scalar is not a 0-d array")
         return scalar[()]
     if "dict" in node:
-        return {_decode(k): _decode(v) for k, v in node["dict"]}
+        return {_decode_format_1(k): _decode_format_1(v) for k, v in node["dict"]}
     if "deque" in node:
-        return deque((_decode(v) for v in node["deque"]), maxlen=node["maxlen"])
+        return deque((_decode_format_1(v) for v in node["deque"]), maxlen=node["maxlen"])
     if "generator" in node:
-        return _new_generator(node["generator"])
-    for tag in _CONTAINER_TAGS:
+        return new_generator(node["generator"])
+    for tag, rebuild in _FORMAT_1_REBUILD.items():
         if tag in node:
-            return {"tuple": tuple, "set": set, "frozenset": frozenset}[tag](
-                _decode(v) for v in node[tag]
-            )
+            return rebuild(_decode_format_1(v) for v in node[tag])
     raise ValueError(f"unknown tag {sorted(node)}")
 
 
-def _new_generator(state: dict[str, Any]) -> np.random.Generator:
-    """A numpy ``Generator`` with the bit-generator ``state`` (one from ``_BIT_GENERATORS``)."""
-    name = state.get("bit_generator") if isinstance(state, dict) else None
-    if name not in _BIT_GENERATORS:
-        raise ValueError(f"unknown bit generator {name!r}")
-    bit_generator = _BIT_GENERATORS[name]()
-    bit_generator.state = state
-    return np.random.Generator(bit_generator)
+def _from_format_1(state: dict[str, Any]) -> dict[str, Any]:
+    """A format-1 state (from a checkpoint of an older rlkit) in format 2.
+
+    Raises:
+        ValueError, TypeError, KeyError: a tag is unknown or does not hold what format 1 wrote.
+    """
+    new = {**state, "format": STATE_FORMAT}
+    if "batched" in state:
+        new["batched"] = _decode_format_1(state["batched"])
+    if isinstance(state.get("layers"), list):
+        new["layers"] = [
+            {name: _decode_format_1(v) for name, v in layer.items()} for layer in state["layers"]
+        ]
+    return new
 
 
 def _restore_generator(current: Any, new: np.random.Generator) -> np.random.Generator:
@@ -226,7 +203,7 @@ def get_env_state(env: gym.Env) -> dict[str, Any]:
 
     Returns:
         ``{"format", "env_id", "chain", "layers", "np_random", "np_random_seed"}``: the class of
-        each layer (outermost first), each layer's recorded attributes (tagged, see the module
+        each layer (outermost first), each layer's recorded attributes (copies, see the module
         docstring), and the bit-generator state and seed of ``env.unwrapped.np_random``. It can be
         stored with ``rlkit.run.checkpoint.save_checkpoint``.
 
@@ -246,8 +223,8 @@ def get_env_state(env: gym.Env) -> dict[str, Any]:
         attrs = {}
         for attr, value in _candidates(layer, innermost=i == len(layers) - 1).items():
             try:
-                attrs[attr] = _encode(value)
-            except _NotPlain as e:
+                attrs[attr] = plain_copy(value)
+            except UnsupportedTypeError as e:
                 library = type(e.value).__module__.split(".")[0]
                 raise EnvStateError(
                     f"env {name} keeps state rlkit cannot save ({library} {attr}, a "
@@ -269,9 +246,8 @@ def get_env_state(env: gym.Env) -> dict[str, Any]:
 
 
 def _prepare(env: gym.Env, state: dict[str, Any]) -> tuple[list[Any], list[dict[str, Any]], Any]:
-    """Check ``state`` against ``env`` and decode it, changing nothing yet."""
-    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-        raise EnvStateError("env state is not an rlkit env state (missing or unknown format)")
+    """Check ``state`` against ``env`` and copy its values, changing nothing yet."""
+    state = _current_format(state)
     layers = _layers(env)
     chain = [_class_name(layer) for layer in layers]
     saved = list(state.get("chain", []))
@@ -282,13 +258,25 @@ def _prepare(env: gym.Env, state: dict[str, Any]) -> tuple[list[Any], list[dict[
             f"env {_env_name(env)} has {' > '.join(c.rsplit('.', 1)[-1] for c in chain)}"
         )
     try:
-        attrs = [{name: _decode(v) for name, v in layer.items()} for layer in state["layers"]]
+        attrs = [{name: plain_copy(v) for name, v in layer.items()} for layer in state["layers"]]
         if len(attrs) != len(layers):
             raise ValueError(f"{len(attrs)} layers for a chain of {len(layers)}")
-        rng = None if state["np_random"] is None else _new_generator(state["np_random"])
+        rng = None if state["np_random"] is None else new_generator(state["np_random"])
     except (ValueError, TypeError, KeyError, AttributeError) as e:
         raise EnvStateError(f"env state of {state.get('env_id')} is malformed ({e})") from None
     return layers, attrs, rng
+
+
+def _current_format(state: Any) -> dict[str, Any]:
+    """``state`` in format 2, or ``EnvStateError`` if it is no env state of a known format."""
+    if not isinstance(state, dict) or state.get("format") not in (1, STATE_FORMAT):
+        raise EnvStateError("env state is not an rlkit env state (missing or unknown format)")
+    if state["format"] == STATE_FORMAT:
+        return state
+    try:
+        return _from_format_1(state)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise EnvStateError(f"env state of {state.get('env_id')} is malformed ({e})") from None
 
 
 def _apply(layers: list[Any], attrs: list[dict[str, Any]], rng: Any, seed: int | None) -> None:
@@ -298,11 +286,7 @@ def _apply(layers: list[Any], attrs: list[dict[str, Any]], rng: Any, seed: int |
         # An attribute the saved env did not have yet (e.g. ``state`` before the first reset) goes,
         # so that the layer falls back to its class default as the saved one did.
         for name, value in _candidates(layer, innermost=i == len(layers) - 1).items():
-            if name not in values:
-                try:
-                    _encode(value)
-                except _NotPlain:
-                    continue
+            if name not in values and is_plain(value):
                 del current[name]
         for name, value in values.items():
             if isinstance(value, np.random.Generator):
@@ -317,11 +301,13 @@ def set_env_state(env: gym.Env, state: dict[str, Any]) -> None:
     """Put ``env`` (and its wrappers) into the state that ``get_env_state`` recorded.
 
     ``env`` must be made the same way as the env the state came from; whether it has been reset
-    does not matter. Arrays and containers are fresh copies, so one state can restore many envs.
+    does not matter. Arrays, containers and generators are fresh copies, so one state can restore
+    many envs.
 
     Args:
         env: the env to restore, e.g. a fresh ``gym.make`` of the same id.
-        state: ``get_env_state``'s result, possibly after a checkpoint round trip.
+        state: ``get_env_state``'s result, possibly after a checkpoint round trip (also one of
+            format 1, from an older rlkit's checkpoint).
 
     Raises:
         EnvStateError: the wrapper chain differs (other classes or order) or the state is malformed;
@@ -371,11 +357,17 @@ def get_vector_env_state(envs: gym.vector.VectorEnv) -> list[dict[str, Any]]:
     """
     if _batched(envs):
         # A vector env that runs its games in one object (pong) hands over its own state.
-        return [{"format": STATE_FORMAT, "batched": _encode(envs.get_state())}]
+        try:
+            return [{"format": STATE_FORMAT, "batched": plain_copy(envs.get_state())}]
+        except UnsupportedTypeError as e:
+            raise EnvStateError(
+                f"{type(envs).__name__} keeps state rlkit cannot save ({e}); exact resume is not "
+                "supported for it"
+            ) from None
     return [get_env_state(env) for env in _sub_envs(envs)]
 
 
-def _batched(envs: gym.vector.VectorEnv) -> bool:
+def _batched(envs: gym.vector.VectorEnv) -> TypeGuard[_BatchedEnv]:
     """Whether ``envs`` keeps its games' state itself and offers ``get_state``/``set_state``."""
     if not (hasattr(envs, "get_state") and hasattr(envs, "set_state")):
         return False
@@ -399,7 +391,7 @@ def set_vector_env_state(envs: gym.vector.VectorEnv, states: list[dict[str, Any]
     if _batched(envs):
         try:
             (state,) = states
-            envs.set_state(_decode(state["batched"]))
+            envs.set_state(plain_copy(_current_format(state)["batched"]))
         except (ValueError, TypeError, KeyError, AttributeError) as e:
             raise EnvStateError(f"env state does not fit {type(envs).__name__} ({e})") from None
         return

@@ -47,7 +47,7 @@ class FastSyncVectorEnv(gym.vector.VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         obs_space = self.single_observation_space
-        self._obs = np.zeros((self.num_envs, *obs_space.shape), dtype=obs_space.dtype)
+        self._obs = np.zeros((self.num_envs, *(obs_space.shape or ())), dtype=obs_space.dtype)
         self._rewards = np.zeros(self.num_envs, dtype=np.float64)
         self._terminations = np.zeros(self.num_envs, dtype=np.bool_)
         self._truncations = np.zeros(self.num_envs, dtype=np.bool_)
@@ -119,6 +119,8 @@ class FrameStackVectorEnv(gym.vector.VectorWrapper):
         if env.metadata.get("autoreset_mode") != gym.vector.AutoresetMode.SAME_STEP:
             raise ValueError("FrameStackVectorEnv needs a SAME_STEP vector env")
         single = env.single_observation_space
+        if not isinstance(single, spaces.Box):
+            raise TypeError("FrameStackVectorEnv stacks Box observations")
         self.k = k
         self.single_observation_space = spaces.Box(
             np.repeat(single.low[None], k, axis=0),

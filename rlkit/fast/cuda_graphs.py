@@ -61,8 +61,10 @@ class GraphedUpdate:
                 return _on_side_stream(lambda: self.update(batch))
             self._record(batch)
         else:
+            assert self._batch is not None
             for static, new in zip(self._batch, batch, strict=True):
                 static.copy_(new)
+        assert self._graph is not None
         self._graph.replay()
         return {name: value.clone() for name, value in self._out.items()}
 

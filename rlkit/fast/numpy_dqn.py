@@ -11,7 +11,7 @@ of numbers.
 The update is the one in ``rlkit/agents/dqn.py``, for the case that q is an MLP (ReLU between
 layers, no duelling head) over flat or one-hot observations:
 
-    y    = r + discount · (1 − terminated) · max_a' q'(s', a')      (double Q: q picks a')
+    y    = r + γ^n · (1 − terminated) · max_a' q'(s', a')      (double Q: q picks a')
     loss = mean over the batch of (y − q(s, a))²   (or the Huber loss, SB3's choice)
     one Adam step on the gradient of the loss, clipped to ``max_grad_norm`` if set
 """
@@ -22,25 +22,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
-from rlkit.nets.mlp import MLP, FloatFlatten, OneHot, QNetwork
-
-
-def numpy_update_fits(
-    q_net: nn.Module, optimizer: torch.optim.Optimizer, device: torch.device
-) -> bool:
-    """Whether ``NumpyQUpdate`` computes this network's update: an MLP Q-network on the CPU (flat
-    or one-hot observations, no duelling head) trained by plain Adam."""
-    if device.type != "cpu" or not isinstance(q_net, QNetwork) or q_net.dueling:
-        return False
-    if not isinstance(q_net.encoder, (OneHot, FloatFlatten)) or not isinstance(q_net.head, MLP):
-        return False
-    if type(optimizer) is not torch.optim.Adam or len(optimizer.param_groups) != 1:
-        return False
-    group = optimizer.param_groups[0]
-    plain = not (group["amsgrad"] or group["maximize"] or group["weight_decay"])
-    return plain and all(p.dtype == torch.float32 for p in q_net.parameters())
+from rlkit.nets.mlp import OneHot, QNetwork
 
 
 class NumpyQUpdate:
@@ -58,8 +41,10 @@ class NumpyQUpdate:
         loss: str,
         double_q: bool,
         max_grad_norm: float | None,
+        gamma_powers: np.ndarray,
     ) -> None:
-        """Keep views of q's and q''s weights; ``loss`` is ``mse`` or ``huber``."""
+        """Keep views of q's and q''s weights; ``loss`` is ``mse`` or ``huber``;
+        ``gamma_powers`` is the agent's float32 table ``[γ^0, ..., γ^n_step]``."""
         self.params = list(q_net.head.parameters())  # W1, b1, W2, b2, ... (torch's order)
         self.weights = [p.detach().numpy() for p in self.params]
         self.target_weights = [p.detach().numpy() for p in q_target.head.parameters()]
@@ -68,6 +53,7 @@ class NumpyQUpdate:
         self.huber = loss == "huber"
         self.double_q = double_q
         self.max_grad_norm = max_grad_norm
+        self.gamma_powers = gamma_powers
 
     def features(self, obs: np.ndarray) -> np.ndarray:
         """What the encoder gives: one-hot rows for integer states, else flat float32 rows."""
@@ -104,8 +90,9 @@ class NumpyQUpdate:
             next_q = next_q_target[rows, next_actions]
         else:
             next_q = next_q_target.max(axis=1)
+        gamma_n = self.gamma_powers[batch.steps.numpy()]  # γ^n, n <= n_step: fewer where it ended
         not_terminal = 1.0 - batch.terminated.numpy()
-        y = batch.rewards.numpy() + batch.discounts.numpy() * not_terminal * next_q
+        y = batch.rewards.numpy() + gamma_n * not_terminal * next_q
 
         # Loss and its gradient with respect to q(s, a).
         out, inputs = self.forward(self.weights, obs)

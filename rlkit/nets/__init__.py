@@ -13,7 +13,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+ENCODERS = ("auto", "nature_cnn", "resnet", "mlp")
+"""The observation encoders ``observation_encoder`` builds (``agent.encoder``); here, where
+importing costs nothing, so that configs check the name without importing PyTorch."""
+
 _WHERE = {
+    "ActionClassifier": "mlp",
     "Actor": "actor_critic",
     "AlexNetSmall": "course.cnn",
     "Autoencoder": "course.autoencoders",

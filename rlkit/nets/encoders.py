@@ -15,8 +15,8 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
-from rlkit.config.schema import ENCODERS
 from rlkit.errors import ConfigError
+from rlkit.nets import ENCODERS
 from rlkit.nets.mlp import FloatFlatten, OneHot
 
 

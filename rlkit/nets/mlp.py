@@ -1,9 +1,10 @@
-"""Multi-layer perceptrons and the Q-network DQN uses."""
+"""Multi-layer perceptrons, the Q-network DQN uses and the classifier behaviour cloning fits."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 from torch import nn
@@ -49,7 +50,8 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, in_features)`` to ``(B, out_features)``."""
-        *hidden, last = self.layers
+        # A cast, not a check: forward runs at every step.
+        *hidden, last = cast("list[nn.Linear]", self.layers)
         for layer in hidden:
             x = torch.relu(nn.functional.linear(x, layer.weight, layer.bias))
         return nn.functional.linear(x, last.weight, last.bias)
@@ -89,3 +91,24 @@ class QNetwork(nn.Module):
         hidden = torch.relu(self.body(features))
         advantage = self.advantage(hidden)
         return self.value(hidden) + advantage - advantage.mean(dim=1, keepdim=True)
+
+
+class ActionClassifier(nn.Module):
+    """π(s): an observation encoder and an MLP giving one logit per action (behaviour cloning).
+
+    Its parameters are named as those of a ``QNetwork`` without a duelling head (``encoder``,
+    ``head``), so that DQN can start from a cloned policy (``agent.pretrain``): the classifier's
+    argmax becomes q's greedy action.
+    """
+
+    def __init__(
+        self, encoder: nn.Module, in_features: int, n_actions: int, hidden_sizes: Sequence[int]
+    ) -> None:
+        """Build π; ``in_features`` is the width of the encoder's output."""
+        super().__init__()
+        self.encoder = encoder
+        self.head = MLP(in_features, hidden_sizes, n_actions)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """``(B, *obs_shape)`` observations to ``(B, n_actions)`` logits."""
+        return self.head(self.encoder(obs))

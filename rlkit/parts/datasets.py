@@ -11,6 +11,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -69,7 +70,7 @@ def load_dataset(
             f"{', '.join(sorted(arrays)) or 'none'} (needed: observations, actions)"
         )
     observations, actions = arrays["observations"], arrays["actions"]
-    shape = observation_space.shape
+    shape = observation_space.shape or ()
     if observations.ndim < 1 or observations.shape[1:] != shape:
         raise ConfigError(
             f"dataset={path}: observations have shape {observations.shape}, but the env's are "
@@ -98,6 +99,7 @@ def save_dataset(
     """Write a recorded-play file atomically (a crash never leaves half a file under ``path``)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, observations=observations, actions=actions, **extra)
+    arrays: dict[str, Any] = {"observations": observations, "actions": actions, **extra}
+    np.savez(tmp, **arrays)
     tmp.replace(path)
     return path

@@ -18,7 +18,7 @@ def observation_batch(obs: Any, space: spaces.Space, dtype: Any = None) -> tuple
             (for a Discrete space) a value that is not one of its states.
     """
     batch = np.asarray(obs) if dtype is None else np.asarray(obs, dtype=dtype)
-    shape = space.shape
+    shape = space.shape or ()
     single = batch.ndim == len(shape)
     if single:
         batch = batch[None]

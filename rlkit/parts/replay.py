@@ -5,22 +5,21 @@ are written one after another, and once ``capacity`` is reached the oldest are o
 lives where the update runs. On the CPU the arrays are numpy arrays that writes go through (a
 numpy slice assignment costs far less per call than torch indexing) and ``torch.from_numpy``
 views of them that sampling gathers from, so nothing is copied between the two. On a GPU they are
-tensors on the device; ``add`` writes into a few pinned host rows, which go over in one
-asynchronous copy per field when a batch is next sampled (a copy per field and step would cost a
-kernel launch each). ``sample`` draws indices with a seeded ``torch.Generator`` on the buffer's
-device and gathers there, so it never waits for the GPU.
+tensors on the device; ``add`` writes into a few pinned host rows (``_DeviceStaging``), which go
+over in one asynchronous copy per field when a batch is next sampled (a copy per field and step
+would cost a kernel launch each). ``sample`` draws indices with a seeded ``torch.Generator`` on
+the buffer's device and gathers there, so it never waits for the GPU.
 
-n-step returns are summed when transitions are stored, not when they are sampled: each env keeps
-its last ``n_step - 1`` (obs, action, reward) items until the window is full or the episode ends.
-A stored transition is therefore always ``(s_t, a_t, sum_{i<k} γ^i r_{t+i}, s_{t+k}, terminated,
-γ^k)`` with ``k = n_step``, or fewer steps if the episode ended first, and the target is
-``reward + discount * (1 - terminated) * V(next_obs)``.
+n-step returns are summed when transitions are stored, not when they are sampled
+(``rlkit.parts.nstep``). A stored transition is therefore always ``(s_t, a_t, sum_{i<k} γ^i
+r_{t+i}, s_{t+k}, terminated, k)`` with ``k = n_step``, or fewer steps if the episode ended first,
+and the target is ``reward + γ^k · (1 - terminated) · V(next_obs)``, with ``γ^k`` read from
+``gamma_powers`` at ``k = steps``.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections import deque
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -29,10 +28,15 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
+from rlkit.parts.nstep import NStepAccumulator, steps_from_discounts
+
 # Storage order; ReplayBatch has the same fields in the same order.
-_FIELDS = ("obs", "actions", "rewards", "next_obs", "terminated", "discounts")
-# Host rows that `add` fills before one copy to a GPU storage (see ReplayBuffer.__init__).
+_FIELDS = ("obs", "actions", "rewards", "next_obs", "terminated", "steps")
+# Host rows that `add` fills before one copy to a GPU storage (see _DeviceStaging).
 _STAGING_ROWS = 256
+
+# Shape and dtype of one stored item of a field.
+Layout = tuple[tuple[int, ...], np.dtype]
 
 
 class ReplayBatch(NamedTuple):
@@ -45,7 +49,8 @@ class ReplayBatch(NamedTuple):
         next_obs: ``(B, *obs_shape)``, the observation ``k`` steps after ``obs``.
         terminated: ``(B,)`` float32, 1.0 where the episode terminated within those ``k`` steps
             (nothing to bootstrap); a truncation (time-out) is 0.0 and still bootstraps.
-        discounts: ``(B,)`` float32 ``γ^k``, the factor for the bootstrap value of ``next_obs``.
+        steps: ``(B,)`` int64 ``k``, the number of rewards summed; the bootstrap value of
+            ``next_obs`` is discounted by ``γ^k``.
     """
 
     obs: torch.Tensor
@@ -53,10 +58,10 @@ class ReplayBatch(NamedTuple):
     rewards: torch.Tensor
     next_obs: torch.Tensor
     terminated: torch.Tensor
-    discounts: torch.Tensor
+    steps: torch.Tensor
 
 
-def _layout(space: gym.Space, what: str) -> tuple[tuple[int, ...], np.dtype]:
+def _layout(space: gym.Space, what: str) -> Layout:
     """Shape and dtype in which one observation (``what="obs"``) or action is stored."""
     if isinstance(space, spaces.Discrete):
         return (), np.dtype(np.int64)
@@ -71,6 +76,85 @@ def _layout(space: gym.Space, what: str) -> tuple[tuple[int, ...], np.dtype]:
 
 def _torch_dtype(dtype: np.dtype) -> torch.dtype:
     return torch.from_numpy(np.empty(0, dtype=dtype)).dtype
+
+
+def _check_arguments(capacity: int, num_envs: int, n_step: int, gamma: float) -> None:
+    if capacity < 1:
+        raise ValueError(f"replay buffer capacity must be >= 1, got {capacity}")
+    if num_envs < 1:
+        raise ValueError(f"replay buffer num_envs must be >= 1, got {num_envs}")
+    if n_step < 1:
+        raise ValueError(f"replay buffer n_step must be >= 1, got {n_step}")
+    if not 0.0 <= gamma <= 1.0:
+        raise ValueError(f"replay buffer gamma must be in [0, 1], got {gamma}")
+
+
+class _DeviceStaging:
+    """Host rows that adds fill, copied to a device storage in one copy per field.
+
+    Each host-to-device copy costs a launch (5-10 µs), so rows wait here until a batch is sampled
+    or the rows are full. On CUDA they are pinned, which makes that copy asynchronous.
+    """
+
+    def __init__(self, storage: tuple[torch.Tensor, ...], fields: int) -> None:
+        """Rows shaped like ``storage``'s; ``fields``: how many leading columns ``flush`` copies
+        (one-step buffers never write ``steps``)."""
+        self._storage = storage
+        self._fields = fields
+        self._capacity = len(storage[0])
+        self._device = storage[0].device
+        pin = self._device.type == "cuda"
+        rows = min(_STAGING_ROWS, self._capacity)
+        self._rows = tuple(
+            torch.zeros((rows, *t.shape[1:]), dtype=t.dtype, pin_memory=pin) for t in storage
+        )
+        self._rows_np = tuple(t.numpy() for t in self._rows)
+        self._uploaded = torch.cuda.Event() if pin else None
+        self._count = 0  # rows waiting
+        self._start = 0  # the storage slot of the first of them
+
+    def fits(self, count: int) -> bool:
+        """Whether ``count`` rows fit in the staging area at all."""
+        return count <= len(self._rows_np[0])
+
+    def stage(self, columns: tuple[Any, ...], slot: int) -> None:
+        """Append rows (``None``: skip the field) bound for storage slots from ``slot`` on."""
+        count = len(columns[2])
+        if self._count + count > len(self._rows_np[0]):
+            self.flush()
+        if self._count == 0:
+            self._start = slot
+            if self._uploaded is not None:
+                # The last upload may still be reading the pinned rows.
+                self._uploaded.synchronize()
+        start, end = self._count, self._count + count
+        for dst, src in zip(self._rows_np, columns, strict=True):
+            if src is not None:
+                dst[start:end] = src
+        self._count = end
+
+    def flush(self) -> None:
+        """Copy the staged rows to the device storage."""
+        staged = self._count
+        if not staged:
+            return
+        start = self._start
+        # Staged rows never outnumber the storage's slots, so they wrap around at most once.
+        first = min(staged, self._capacity - start)
+        rest = staged - first
+        fields = self._fields
+        for dst, src in zip(self._storage[:fields], self._rows[:fields], strict=True):
+            # narrow() rather than slicing: this loop is launch- and dispatch-bound.
+            dst.narrow(0, start, first).copy_(src.narrow(0, 0, first), non_blocking=True)
+            if rest:
+                dst.narrow(0, 0, rest).copy_(src.narrow(0, first, rest), non_blocking=True)
+        if self._uploaded is not None:
+            self._uploaded.record(torch.cuda.current_stream(self._device))
+        self._count = 0
+
+    def discard(self) -> None:
+        """Drop the staged rows without copying them."""
+        self._count = 0
 
 
 class ReplayBuffer:
@@ -101,75 +185,62 @@ class ReplayBuffer:
             num_envs: Envs per ``add`` call (the first axis of its arrays).
             device: Where the storage lives and batches are returned.
             n_step: Rewards summed into one transition (1: plain one-step transitions).
-            gamma: Discount of the n-step sums and of the stored bootstrap factor.
+            gamma: Discount of the n-step sums.
             seed: Seed of the generator that draws the sampled indices.
 
         Raises:
             ValueError: A number out of range, or a space other than ``Discrete`` or ``Box``.
         """
-        if capacity < 1:
-            raise ValueError(f"replay buffer capacity must be >= 1, got {capacity}")
-        if num_envs < 1:
-            raise ValueError(f"replay buffer num_envs must be >= 1, got {num_envs}")
-        if n_step < 1:
-            raise ValueError(f"replay buffer n_step must be >= 1, got {n_step}")
-        if not 0.0 <= gamma <= 1.0:
-            raise ValueError(f"replay buffer gamma must be in [0, 1], got {gamma}")
+        _check_arguments(capacity, num_envs, n_step, gamma)
         self.capacity = int(capacity)
         self.num_envs = int(num_envs)
         self.n_step = int(n_step)
         self.gamma = float(gamma)
         self.device = torch.device(device)
-        self._obs_shape, self._obs_dtype = _layout(observation_space, "obs")
-        self._action_shape, self._action_dtype = _layout(action_space, "action")
-
-        layout = {
-            "obs": (self._obs_shape, self._obs_dtype),
-            "actions": (self._action_shape, self._action_dtype),
-            "rewards": ((), np.dtype(np.float32)),
-            "next_obs": (self._obs_shape, self._obs_dtype),
-            "terminated": ((), np.dtype(np.float32)),
-            "discounts": ((), np.dtype(np.float32)),
-        }
-        self._arrays: tuple[np.ndarray, ...] | None = None
-        self._staging: tuple[torch.Tensor, ...] | None = None
-        self._staging_np: tuple[np.ndarray, ...] | None = None
-        self._uploaded: torch.cuda.Event | None = None
-        if self.device.type == "cpu":
-            self._arrays = tuple(
-                np.zeros((self.capacity, *shape), dtype=dtype) for shape, dtype in layout.values()
-            )
-            self._tensors = tuple(torch.from_numpy(a) for a in self._arrays)
-        else:
-            self._tensors = tuple(
-                torch.zeros((self.capacity, *shape), dtype=_torch_dtype(dtype), device=self.device)
-                for shape, dtype in layout.values()
-            )
-            # Each host-to-device copy costs a launch (5-10 µs), so `add` writes into host rows
-            # instead, and they go over in one copy per field when a batch is sampled or the
-            # rows are full. Pinned rows make that copy asynchronous.
-            pin = self.device.type == "cuda"
-            rows = min(_STAGING_ROWS, self.capacity)
-            self._staging = tuple(
-                torch.zeros((rows, *shape), dtype=_torch_dtype(dtype), pin_memory=pin)
-                for shape, dtype in layout.values()
-            )
-            self._staging_np = tuple(t.numpy() for t in self._staging)
-            self._uploaded = torch.cuda.Event() if pin else None
-        self._staged = 0  # rows waiting in the staging area
-        self._staged_from = 0  # the storage slot of the first of them
+        obs_layout = _layout(observation_space, "obs")
+        action_layout = _layout(action_space, "action")
+        self._obs_shape, self._obs_dtype = obs_layout
+        self._action_shape, self._action_dtype = action_layout
+        self._arrays, self._tensors = self._allocate(obs_layout, action_layout)
+        self._staging: _DeviceStaging | None = None
+        if self.device.type != "cpu":
+            # With one-step transitions `add` never writes `steps`: leave it out of the copies.
+            fields = len(_FIELDS) if self.n_step > 1 else len(_FIELDS) - 1
+            self._staging = _DeviceStaging(self._tensors, fields)
         if self.n_step == 1:
-            # Every one-step transition has discount γ: fill it once so that `add` skips it.
-            self._tensors[-1].fill_(self.gamma)
-
+            # Every one-step transition sums one reward: fill `steps` once so that `add` skips it.
+            self._tensors[-1].fill_(1)
         self._pos = 0
         self._size = 0
-        self._gamma_powers = [self.gamma**i for i in range(self.n_step + 1)]
-        self._pending: list[deque[tuple[np.ndarray, np.ndarray, float]]] = [
-            deque() for _ in range(self.num_envs)
-        ]
+        self._nstep = NStepAccumulator(
+            self.num_envs, self.n_step, self.gamma, obs_layout, action_layout
+        )
         self._generator = torch.Generator(device=self.device)
         self._generator.manual_seed(seed)
+
+    def _allocate(
+        self, obs_layout: Layout, action_layout: Layout
+    ) -> tuple[tuple[np.ndarray, ...] | None, tuple[torch.Tensor, ...]]:
+        """Zeroed storage columns: numpy arrays and tensor views of them on the CPU, else
+        tensors on the device (and no arrays)."""
+        layout = (
+            obs_layout,
+            action_layout,
+            ((), np.dtype(np.float32)),  # rewards
+            obs_layout,  # next_obs
+            ((), np.dtype(np.float32)),  # terminated
+            ((), np.dtype(np.int64)),  # steps
+        )
+        if self.device.type == "cpu":
+            arrays = tuple(
+                np.zeros((self.capacity, *shape), dtype=dtype) for shape, dtype in layout
+            )
+            return arrays, tuple(torch.from_numpy(a) for a in arrays)
+        tensors = tuple(
+            torch.zeros((self.capacity, *shape), dtype=_torch_dtype(dtype), device=self.device)
+            for shape, dtype in layout
+        )
+        return None, tensors
 
     def __len__(self) -> int:
         """Number of stored transitions (at most ``capacity``); pending n-step items not counted."""
@@ -206,54 +277,10 @@ class ReplayBuffer:
         if self.n_step == 1:
             # The hot path: one vectorised write per field, no loop over envs.
             self._write(obs, actions, rewards, next_obs, terminated, None)
-        else:
-            self._add_n_step(obs, actions, rewards, next_obs, terminated, truncated)
-
-    def _add_n_step(
-        self,
-        obs: np.ndarray,
-        actions: np.ndarray,
-        rewards: np.ndarray,
-        next_obs: np.ndarray,
-        terminated: np.ndarray,
-        truncated: np.ndarray,
-    ) -> None:
-        ready: list[tuple[np.ndarray, np.ndarray, float, np.ndarray, bool, float]] = []
-        for env, queue in enumerate(self._pending):
-            # Copies: the caller may reuse its arrays for the next step.
-            queue.append(
-                (
-                    np.array(obs[env], dtype=self._obs_dtype),
-                    np.array(actions[env], dtype=self._action_dtype),
-                    float(rewards[env]),
-                )
-            )
-            if terminated[env] or truncated[env]:
-                # Every pending item's window ends here, each with fewer steps than the last.
-                returns = [0.0] * len(queue)
-                ret = 0.0
-                for i in range(len(queue) - 1, -1, -1):
-                    ret = queue[i][2] + self.gamma * ret
-                    returns[i] = ret
-                done = bool(terminated[env])
-                for i, (o, a, _) in enumerate(queue):
-                    k = len(queue) - i
-                    ready.append((o, a, returns[i], next_obs[env], done, self._gamma_powers[k]))
-                queue.clear()
-            elif len(queue) == self.n_step:
-                ret = sum(p * item[2] for p, item in zip(self._gamma_powers, queue, strict=False))
-                o, a, _ = queue.popleft()
-                ready.append((o, a, ret, next_obs[env], False, self._gamma_powers[self.n_step]))
-        if ready:
-            o, a, r, no, t, d = zip(*ready, strict=True)
-            self._write(
-                np.stack(o),
-                np.stack(a),
-                np.array(r, dtype=np.float32),
-                np.stack(no),
-                np.array(t, dtype=np.float32),
-                np.array(d, dtype=np.float32),
-            )
+            return
+        ready = self._nstep.step(obs, actions, rewards, next_obs, terminated, truncated)
+        if ready is not None:
+            self._write(*ready)
 
     def _write(
         self,
@@ -262,69 +289,36 @@ class ReplayBuffer:
         rewards: np.ndarray,
         next_obs: np.ndarray,
         terminated: np.ndarray,
-        discounts: np.ndarray | None,
+        steps: np.ndarray | None,
     ) -> None:
-        """Store ``len(rewards)`` transitions at the write position (``discounts=None``: γ)."""
+        """Store ``len(rewards)`` transitions at the write position (``steps=None``: 1 each)."""
         count = len(rewards)
         pos = self._pos
         end = pos + count
         if self._arrays is not None and end <= self.capacity:
             # The hot path on the CPU: plain numpy slice assignments into the storage.
-            o, a, r, no, t, d = self._arrays
+            o, a, r, no, t, k = self._arrays
             o[pos:end] = obs
             a[pos:end] = actions
             r[pos:end] = rewards
             no[pos:end] = next_obs
             t[pos:end] = terminated
-            if discounts is not None:
-                d[pos:end] = discounts
+            if steps is not None:
+                k[pos:end] = steps
         else:
-            columns = (obs, actions, rewards, next_obs, terminated, discounts)
-            if self._staging_np is not None and count <= len(self._staging_np[0]):
-                self._stage(columns)
+            columns = (obs, actions, rewards, next_obs, terminated, steps)
+            if self._staging is not None and self._staging.fits(count):
+                self._staging.stage(columns, pos)
             else:
                 self._flush()
                 self._put(columns, pos)
         self._pos = end % self.capacity
         self._size = min(self._size + count, self.capacity)
 
-    def _stage(self, columns: tuple[Any, ...]) -> None:
-        """Append rows to the staging area, to be copied to the device by ``_flush``."""
-        assert self._staging_np is not None
-        count = len(columns[2])
-        if self._staged + count > len(self._staging_np[0]):
-            self._flush()
-        if self._staged == 0:
-            self._staged_from = self._pos
-            if self._uploaded is not None:
-                # The last upload may still be reading the pinned rows.
-                self._uploaded.synchronize()
-        start, end = self._staged, self._staged + count
-        for dst, src in zip(self._staging_np, columns, strict=True):
-            if src is not None:
-                dst[start:end] = src
-        self._staged = end
-
     def _flush(self) -> None:
-        """Copy the staged rows to the device storage."""
-        staged = self._staged
-        if not staged:
-            return
-        assert self._staging is not None
-        start = self._staged_from
-        # Staged rows never outnumber the storage's slots, so they wrap around at most once.
-        first = min(staged, self.capacity - start)
-        rest = staged - first
-        # With one-step transitions the storage already holds every discount (γ).
-        fields = len(_FIELDS) if self.n_step > 1 else len(_FIELDS) - 1
-        for dst, src in zip(self._tensors[:fields], self._staging[:fields], strict=True):
-            # narrow() rather than slicing: this loop is launch- and dispatch-bound.
-            dst.narrow(0, start, first).copy_(src.narrow(0, 0, first), non_blocking=True)
-            if rest:
-                dst.narrow(0, 0, rest).copy_(src.narrow(0, first, rest), non_blocking=True)
-        if self._uploaded is not None:
-            self._uploaded.record(torch.cuda.current_stream(self.device))
-        self._staged = 0
+        """Copy rows staged for a device storage over (nothing to do on the CPU)."""
+        if self._staging is not None:
+            self._staging.flush()
 
     def _put(self, columns: tuple[Any, ...], start: int) -> None:
         """Write host rows (``None``: skip the field) into the storage from slot ``start`` on,
@@ -373,14 +367,14 @@ class ReplayBuffer:
         idx = torch.randint(
             self._size, (batch_size,), generator=self._generator, device=self.device
         )
-        o, a, r, no, t, d = self._tensors
+        o, a, r, no, t, k = self._tensors
         return ReplayBatch(
             o.index_select(0, idx),
             a.index_select(0, idx),
             r.index_select(0, idx),
             no.index_select(0, idx),
             t.index_select(0, idx),
-            d.index_select(0, idx),
+            k.index_select(0, idx),
         )
 
     def state_dict(self, include_data: bool = True) -> dict[str, Any]:
@@ -400,7 +394,6 @@ class ReplayBuffer:
             data = {
                 name: t[:size].cpu().numpy() for name, t in zip(_FIELDS, self._tensors, strict=True)
             }
-        pending = [self._queue_state(queue if include_data else deque()) for queue in self._pending]
         return {
             "capacity": self.capacity,
             "num_envs": self.num_envs,
@@ -413,22 +406,16 @@ class ReplayBuffer:
             "pos": self._pos if include_data else 0,
             "size": size,
             "data": data,
-            "pending": pending,
+            "pending": self._nstep.state_dict(include_data),
             "generator": self._generator.get_state().numpy().copy(),
             "generator_device": self.device.type,
         }
 
-    def _queue_state(self, queue: deque[tuple[np.ndarray, np.ndarray, float]]) -> dict[str, Any]:
-        obs = np.zeros((len(queue), *self._obs_shape), dtype=self._obs_dtype)
-        actions = np.zeros((len(queue), *self._action_shape), dtype=self._action_dtype)
-        for i, (o, a, _) in enumerate(queue):
-            obs[i] = o
-            actions[i] = a
-        rewards = np.array([r for _, _, r in queue], dtype=np.float64)
-        return {"obs": obs, "actions": actions, "rewards": rewards}
-
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore a state from ``state_dict``; sampling then continues exactly where it was.
+
+        States saved before ``steps`` replaced the stored discounts ``γ^k`` load too: their
+        discounts are turned back into step counts (see ``rlkit.parts.nstep.steps_from_discounts``).
 
         Raises:
             ValueError: The state is incomplete, or its spaces, capacity, number of envs, n-step
@@ -446,7 +433,7 @@ class ReplayBuffer:
         self._check(state, "action_dtype", self._action_dtype.name)
         holds_data = size > 0 or any(len(q["rewards"]) for q in pending)
         if holds_data:
-            # Stored rewards and discounts were summed with these settings, in this layout.
+            # Stored rewards were summed with these settings, in this layout.
             for key in ("capacity", "num_envs", "n_step", "gamma"):
                 self._check(state, key, getattr(self, key))
         if not 0 <= size <= self.capacity or not (
@@ -456,47 +443,52 @@ class ReplayBuffer:
                 f"replay-buffer state has size {size} and position {pos}, which do not fit "
                 f"capacity {self.capacity}"
             )
-        columns = []
-        for name, storage in zip(_FIELDS, self._tensors, strict=True):
-            if name not in state["data"]:
-                raise ValueError(f"replay-buffer state lacks data column {name}")
-            column = np.asarray(state["data"][name])
-            expected = (size, *storage.shape[1:])
-            if column.shape != expected:
-                raise ValueError(
-                    f"replay-buffer state has {name} of shape {column.shape}, expected {expected}"
-                )
-            columns.append(column)
-        if holds_data and len(pending) != self.num_envs:
-            raise ValueError(
-                f"replay-buffer state has {len(pending)} pending queues, expected {self.num_envs}"
-            )
-        queues: list[deque[tuple[np.ndarray, np.ndarray, float]]] = [
-            deque() for _ in range(self.num_envs)
+        columns = [
+            self._state_column(state["data"], name, (size, *storage.shape[1:]))
+            for name, storage in zip(_FIELDS, self._tensors, strict=True)
         ]
-        for queue, saved in zip(queues, pending, strict=False):
-            if len(saved["rewards"]) >= self.n_step:
-                raise ValueError(
-                    f"replay-buffer state has {len(saved['rewards'])} pending items for an env, "
-                    f"at most {self.n_step - 1} fit n_step {self.n_step}"
-                )
-            for o, a, r in zip(saved["obs"], saved["actions"], saved["rewards"], strict=True):
-                queue.append(
-                    (
-                        np.array(o, dtype=self._obs_dtype).reshape(self._obs_shape),
-                        np.array(a, dtype=self._action_dtype).reshape(self._action_shape),
-                        float(r),
-                    )
-                )
+        self._nstep.load_state_dict(pending, check_envs=holds_data)
+        self._fill(columns, size)
+        self._size, self._pos = size, pos
+        self._load_generator(state)
 
+    def _state_column(
+        self, data: Mapping[str, Any], name: str, expected: tuple[int, ...]
+    ) -> np.ndarray:
+        """The saved column ``name``, checked to have the ``expected`` shape."""
+        if name == "steps" and name not in data and "discounts" in data:
+            # Saved before `steps`: gamma was checked to be this buffer's wherever data is held.
+            discounts = self._state_column(data, "discounts", expected)
+            return steps_from_discounts(discounts, self.gamma, self.n_step)
+        if name not in data:
+            raise ValueError(f"replay-buffer state lacks data column {name}")
+        column = np.asarray(data[name])
+        if column.shape != expected:
+            raise ValueError(
+                f"replay-buffer state has {name} of shape {column.shape}, expected {expected}"
+            )
+        # Out-of-range counts would index past gamma_powers in the agents' targets.
+        if (
+            name == "steps"
+            and len(column)
+            and not (1 <= column.min() <= column.max() <= self.n_step)
+        ):
+            raise ValueError(f"replay-buffer state has steps outside 1..{self.n_step}")
+        return column
+
+    def _fill(self, columns: list[np.ndarray], size: int) -> None:
+        """Put loaded columns into the first ``size`` slots of the storage."""
         if self._arrays is not None:
             for storage_np, column in zip(self._arrays, columns, strict=True):
                 storage_np[:size] = column
-        else:
-            self._staged = 0  # staged rows belong to the state being replaced
-            for storage, column in zip(self._tensors, columns, strict=True):
-                storage[:size].copy_(torch.from_numpy(np.array(column, dtype=column.dtype)))
-        self._size, self._pos, self._pending = size, pos, queues
+            return
+        if self._staging is not None:
+            self._staging.discard()  # staged rows belong to the state being replaced
+        for storage, column in zip(self._tensors, columns, strict=True):
+            storage[:size].copy_(torch.from_numpy(np.array(column, dtype=column.dtype)))
+
+    def _load_generator(self, state: Mapping[str, Any]) -> None:
+        """Continue the saved sampling sequence where the generator's device allows it."""
         if state.get("generator_device", "cpu") == self.device.type:
             generator_state = torch.from_numpy(np.array(state["generator"], dtype=np.uint8))
             try:
@@ -510,7 +502,7 @@ class ReplayBuffer:
                 f"replay-buffer state was saved on {state['generator_device']}, not "
                 f"{self.device.type}: samples will differ from the saved run's",
                 RuntimeWarning,
-                stacklevel=2,
+                stacklevel=3,  # the caller of load_state_dict
             )
 
     def _check(self, state: Mapping[str, Any], key: str, expected: Any) -> None:

@@ -12,8 +12,8 @@ def polyak_update(target: nn.Module, source: nn.Module, tau: float) -> None:
 
     Buffers (e.g. batch-norm statistics) are copied as they are.
     """
-    target_params = list(target.parameters())
-    source_params = list(source.parameters())
+    target_params: list[torch.Tensor] = list(target.parameters())
+    source_params: list[torch.Tensor] = list(source.parameters())
     torch._foreach_lerp_(target_params, source_params, tau)
     for target_buffer, source_buffer in zip(target.buffers(), source.buffers(), strict=True):
         target_buffer.copy_(source_buffer)

@@ -1,17 +1,49 @@
-"""Reading a finished run directory back: its typed config, with one-line errors.
+"""Run directories: claiming a new one, and reading a finished one back with one-line errors.
 
-``rlkit.play`` and ``rlkit.export`` check a ``run=`` argument here before loading anything heavy.
+``rlkit.load``, ``rlkit.play``, ``rlkit.export`` and ``agent.pretrain`` read runs here;
+``rlkit.train`` and the CLI claim theirs here.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rlkit.errors import CheckpointError, ConfigError
 
 if TYPE_CHECKING:
     from rlkit.config.schema import Config
+
+
+def default_run_dir(config: Config) -> Path:
+    """``runs/<agent>-<env>/<time>_seed<seed>``, with ``-1``, ``-2``, ... added if that exists;
+    created here, so that it is this run's alone.
+
+    Two runs started in the same second (say a resume right after its run, or two commands at
+    once) must not share a directory: the second would overwrite the first's metrics and
+    checkpoint.
+    """
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    parent = Path("runs") / f"{config.agent.name}-{config.env.name}"
+    return claim_directory(parent / f"{stamp}_seed{config.seed}")
+
+
+def claim_directory(base: Path) -> Path:
+    """Create ``base``, or ``base-1``, ``base-2``, ... if taken, and return the one created.
+
+    ``mkdir`` either creates a directory or fails, so two processes claiming the same name at
+    the same moment get different ones (checking ``exists()`` first would let both through).
+    """
+    base.parent.mkdir(parents=True, exist_ok=True)
+    candidate, n = base, 1
+    while True:
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            candidate = base.with_name(f"{base.name}-{n}")
+            n += 1
 
 
 def read_run_config(run_dir: str | Path) -> Config:
@@ -37,3 +69,23 @@ def read_run_config(run_dir: str | Path) -> Config:
     except Exception as e:  # a damaged YAML file: one line, not a parser's traceback
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise CheckpointError(f"{config_path} cannot be read: {first}") from e
+
+
+def read_run(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
+    """A run's typed config and its checkpoint, checked to be of the same agent.
+
+    Raises:
+        CheckpointError: the directory, its config or its checkpoint is missing, corrupt or from
+            another agent.
+    """
+    from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint
+
+    config = read_run_config(run_dir)
+    state = load_checkpoint(Path(run_dir) / CHECKPOINT_NAME)
+    saved_agent = state.get("meta", {}).get("agent") if isinstance(state, dict) else None
+    if saved_agent != config.agent.name:
+        raise CheckpointError(
+            f"the checkpoint in {run_dir} is from agent {saved_agent!r}, but the run's config "
+            f"says {config.agent.name!r}"
+        )
+    return config, state

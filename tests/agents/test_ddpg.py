@@ -50,14 +50,17 @@ def batch(n: int = 2, **fields: list) -> ReplayBatch:
         "rewards": [1.0] * n,
         "next_obs": [[1.0, 1.0, 1.0]] * n,
         "terminated": [0.0] * n,
-        "discounts": [0.9] * n,
+        "steps": [1] * n,
     }
     values.update(fields)
-    return ReplayBatch(*(torch.tensor(values[k], dtype=torch.float32) for k in ReplayBatch._fields))
+    dtypes = {"steps": torch.int64}
+    return ReplayBatch(
+        *(torch.tensor(values[k], dtype=dtypes.get(k, torch.float32)) for k in ReplayBatch._fields)
+    )
 
 
 def test_critic_target_uses_the_target_actor_and_critic() -> None:
-    agent = make_agent()
+    agent = make_agent(gamma=0.9)
     agent.actor_target = ConstantActor(0.5)
     agent.critic_target = SumCritic()
     y = agent.td_target(batch(terminated=[0.0, 1.0]))
@@ -352,7 +355,7 @@ def test_update_matches_stable_baselines3_ddpg_step_for_step() -> None:
             rewards=torch.tensor(rng.normal(size=n), dtype=torch.float32),
             next_obs=torch.tensor(rng.uniform(-1, 1, (n, 3)), dtype=torch.float32),
             terminated=torch.tensor(rng.random(n) < 0.3, dtype=torch.float32),
-            discounts=torch.full((n,), gamma),
+            steps=torch.ones(n, dtype=torch.int64),
         )
         sample = ReplayBufferSamples(b.obs, b.actions, b.next_obs, b.terminated[:, None],
                                      b.rewards[:, None])  # fmt: skip

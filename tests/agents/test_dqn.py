@@ -38,7 +38,7 @@ def make_agent(obs_n: int = 4, n_actions: int = 2, **cfg: object) -> DQN:
 
 
 def batch(**fields: list) -> ReplayBatch:
-    defaults = {"discounts": [0.9] * len(fields["rewards"])}
+    defaults = {"steps": [1] * len(fields["rewards"])}
     defaults.update(fields)
     return ReplayBatch(
         obs=torch.tensor(defaults["obs"]),
@@ -46,7 +46,7 @@ def batch(**fields: list) -> ReplayBatch:
         rewards=torch.tensor(defaults["rewards"], dtype=torch.float32),
         next_obs=torch.tensor(defaults["next_obs"]),
         terminated=torch.tensor(defaults["terminated"], dtype=torch.float32),
-        discounts=torch.tensor(defaults["discounts"], dtype=torch.float32),
+        steps=torch.tensor(defaults["steps"], dtype=torch.int64),
     )
 
 
@@ -69,21 +69,23 @@ def test_td_target_terminal_truncated_and_ongoing() -> None:
 
 
 def test_double_q_picks_with_q_and_values_with_q_target() -> None:
-    agent = make_agent(double_q=True)
+    agent = make_agent(double_q=True, gamma=1.0)
     agent.q_target = FixedQ(TARGET_TABLE)
     agent.q_net = FixedQ([[9.0, 0.0], [0.0, 9.0], [0.0, 9.0], [0.0, 0.0]])  # picks 0, 1, 1
     b = batch(obs=[3] * 3, actions=[0] * 3, rewards=[0.0] * 3, next_obs=[0, 1, 2],
-              terminated=[0.0] * 3, discounts=[1.0] * 3)  # fmt: skip
+              terminated=[0.0] * 3)  # fmt: skip
     torch.testing.assert_close(agent.td_target(b), torch.tensor([1.0, -3.0, 0.0]))
 
 
-def test_n_step_target_uses_the_stored_discount() -> None:
+def test_n_step_target_bootstraps_with_gamma_to_the_stored_steps() -> None:
     agent = make_agent(gamma=0.5, n_step=3)
     agent.q_target = FixedQ(TARGET_TABLE)
-    # rewards already summed by the buffer: 1 + 0.5*2 + 0.25*3; bootstrap with 0.5^3
-    b = batch(obs=[3], actions=[0], rewards=[2.75], next_obs=[2], terminated=[0.0],
-              discounts=[0.125])  # fmt: skip
-    torch.testing.assert_close(agent.td_target(b), torch.tensor([2.75 + 0.125 * 10.0]))
+    # rewards already summed by the buffer: 1 + 0.5*2 + 0.25*3 over a full window, bootstrapped
+    # with 0.5^3; a window cut to 1 step by the episode's end (a time-out) bootstraps with 0.5
+    b = batch(obs=[3, 3], actions=[0, 0], rewards=[2.75, 1.0], next_obs=[2, 2],
+              terminated=[0.0, 0.0], steps=[3, 1])  # fmt: skip
+    expected = torch.tensor([2.75 + 0.125 * 10.0, 1.0 + 0.5 * 10.0])
+    torch.testing.assert_close(agent.td_target(b), expected)
 
 
 def test_update_moves_q_towards_the_target() -> None:

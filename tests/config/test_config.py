@@ -5,11 +5,20 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from omegaconf import OmegaConf
 
-from rlkit.agents import AGENTS
+from rlkit.agents.registry import AGENTS
 from rlkit.config.compose import compose_config
-from rlkit.config.schema import Config, EnvConfig, QLearningConfig, group_choices
-from rlkit.envkit.make import check_compatible, envs_for_agent, load_env_config, make_env
+from rlkit.config.preflight import check_compatible, envs_for_agent
+from rlkit.config.schema import (
+    AGENT_CONFIGS,
+    CONF_DIR,
+    Config,
+    EnvConfig,
+    QLearningConfig,
+    group_choices,
+)
+from rlkit.envkit.make import load_env_config, make_env
 from rlkit.errors import ConfigError, IncompatibleError
 
 COMPATIBLE = {
@@ -70,6 +79,26 @@ def test_qlearning_defaults_are_the_lectures() -> None:
     assert config.agent.epsilon_end < config.agent.epsilon_start  # ε decays
     yaml_defaults = dataclasses.asdict(config.agent)
     assert yaml_defaults == dataclasses.asdict(QLearningConfig())  # YAML and dataclass agree
+
+
+@pytest.mark.parametrize("agent", sorted(AGENT_CONFIGS))
+def test_agent_yaml_names_its_schema_and_repeats_no_default(agent: str) -> None:
+    # Defaults live in the dataclasses only: a YAML that restated them would drift from them.
+    raw = OmegaConf.to_container(OmegaConf.load(CONF_DIR / "agent" / f"{agent}.yaml"))
+    assert raw == {"defaults": [f"{agent}_schema", "_self_"]}
+    env = "cliff" if agent == "qlearning" else "atari"  # pairs whose conf/agent_env sets no field
+    _, config = compose_config([f"agent={agent}", f"env={env}"])
+    assert dataclasses.asdict(config.agent) == dataclasses.asdict(AGENT_CONFIGS[agent]())
+
+
+def test_top_level_yaml_repeats_no_default() -> None:
+    raw = OmegaConf.to_container(OmegaConf.load(CONF_DIR / "config.yaml"))
+    assert set(raw) == {"defaults", "hydra"}
+    _, config = compose_config(["agent=qlearning", "env=cliff"])
+    composed = dataclasses.asdict(config)
+    for key, value in dataclasses.asdict(Config(agent=config.agent, env=config.env)).items():
+        if key != "total_steps":  # conf/agent_env/qlearning_cliff.yaml sets the budget
+            assert composed[key] == value, key
 
 
 def test_env_yaml_files_load_without_hydra() -> None:

@@ -19,7 +19,9 @@ from rlkit.parts.replay import ReplayBatch
 CARTPOLE_OBS = gym.spaces.Box(-5.0, 5.0, (4,), dtype=np.float32)
 
 
-def random_batches(obs_space: gym.Space, n_actions: int, count: int, size: int = 32) -> list:
+def random_batches(
+    obs_space: gym.Space, n_actions: int, count: int, size: int = 32, n_step: int = 1
+) -> list:
     rng = np.random.default_rng(0)
 
     def observations() -> torch.Tensor:
@@ -34,7 +36,7 @@ def random_batches(obs_space: gym.Space, n_actions: int, count: int, size: int =
             rewards=torch.as_tensor(rng.normal(scale=3.0, size=size).astype(np.float32)),
             next_obs=observations(),
             terminated=torch.as_tensor((rng.random(size) < 0.2).astype(np.float32)),
-            discounts=torch.full((size,), 0.99),
+            steps=torch.as_tensor(rng.integers(1, n_step + 1, size=size)),
         )
         for _ in range(count)
     ]
@@ -54,12 +56,13 @@ def agent_pair(obs_space: gym.Space, **cfg: object) -> tuple[DQN, DQN]:
         (CARTPOLE_OBS, {"loss": "huber", "double_q": True}),
         (CARTPOLE_OBS, {"loss": "mse", "max_grad_norm": 0.5, "hidden_sizes": [32, 16, 8]}),
         (gym.spaces.Discrete(48), {"loss": "mse"}),  # the cliff's one-hot states
+        (CARTPOLE_OBS, {"loss": "mse", "n_step": 3}),  # steps of 1-3: γ^n from the table
     ],
-    ids=["mse", "huber-double-q", "clipped-3-layers", "one-hot"],
+    ids=["mse", "huber-double-q", "clipped-3-layers", "one-hot", "n-step"],
 )
 def test_numpy_update_equals_the_torch_update(obs_space: gym.Space, cfg: dict) -> None:
     torch_agent, numpy_agent = agent_pair(obs_space, **cfg)
-    for step, b in enumerate(random_batches(obs_space, 3, count=100)):
+    for step, b in enumerate(random_batches(obs_space, 3, 100, n_step=cfg.get("n_step", 1))):
         expected = torch_agent._update(b)
         got = numpy_agent._update(b)
         assert got["loss"] == pytest.approx(float(expected["loss"]), rel=1e-4, abs=1e-5), step
@@ -118,7 +121,7 @@ def test_auto_uses_numpy_only_where_it_fits() -> None:
 def test_numpy_backend_where_it_cannot_run_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="update_backend=numpy needs an MLP q on the CPU"):
         DQN(DQNConfig(update_backend="numpy", dueling=True), CARTPOLE_OBS, gym.spaces.Discrete(2))
-    with pytest.raises(ConfigError, match=r"agent\.compile=true compiles the torch update"):
-        DQNConfig(update_backend="numpy", compile=True)
+    with pytest.raises(ConfigError, match=r"numpy needs .* this run has compile=true"):
+        DQN(DQNConfig(update_backend="numpy", compile=True), CARTPOLE_OBS, gym.spaces.Discrete(2))
     with pytest.raises(ConfigError, match="choose one of: auto, torch, numpy"):
         DQNConfig(update_backend="jax")

@@ -1,4 +1,5 @@
-"""rlkit.nets.course.pointnet: order of the points does not matter, and PointNet tells shapes apart."""
+"""rlkit.nets.course.pointnet: the order of the points does not matter, and PointNet tells shapes
+apart."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""rlkit.nets.course.recurrent: the written-out cells equal PyTorch's, and each one learns something."""
+"""rlkit.nets.course.recurrent: the written-out cells equal PyTorch's, and each one learns
+something."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""rlkit.nets.course.transformer: attention equals PyTorch's, and a small transformer learns to reverse."""
+"""rlkit.nets.course.transformer: attention equals PyTorch's, and a small transformer learns to
+reverse."""
 
 from __future__ import annotations
 

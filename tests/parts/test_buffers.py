@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from rlkit.parts.nstep import gamma_powers
 from rlkit.parts.replay import ReplayBatch, ReplayBuffer
 from rlkit.run.checkpoint import load_checkpoint, save_checkpoint
 
@@ -120,8 +120,9 @@ def test_dtypes_follow_the_spaces(device: str) -> None:
     assert batch.obs.dtype == torch.uint8 and batch.next_obs.dtype == torch.uint8
     assert batch.obs.shape == (4, 2, 3) and int(batch.obs.max()) == 200
     assert batch.actions.dtype == torch.float32 and batch.actions.shape == (4, 2)
-    for field in (batch.rewards, batch.terminated, batch.discounts):
+    for field in (batch.rewards, batch.terminated):
         assert field.dtype == torch.float32 and field.shape == (4,)
+    assert batch.steps.dtype == torch.int64 and batch.steps.tolist() == [1, 1, 1, 1]
 
     buf = ReplayBuffer(10, gym.spaces.Discrete(16), gym.spaces.Discrete(4), device=device)
     for _ in range(2):
@@ -139,7 +140,7 @@ def test_terminated_and_truncated_stay_apart(device: str) -> None:
     add_step(buf, 20, 21, reward=3.0)
     data = buf.state_dict()["data"]
     np.testing.assert_array_equal(data["terminated"], [1.0, 0.0, 0.0])
-    np.testing.assert_allclose(data["discounts"], [0.9, 0.9, 0.9])
+    np.testing.assert_array_equal(data["steps"], [1, 1, 1])
     np.testing.assert_array_equal(data["rewards"], [1.0, 2.0, 3.0])
 
 
@@ -186,7 +187,8 @@ def test_no_transition_crosses_an_autoreset(n_step: int, device: str) -> None:
     obs, next_obs = data["obs"].astype(np.int64), data["next_obs"].astype(np.int64)
     assert len(buf) > 0
     np.testing.assert_array_equal(obs // 1000, next_obs // 1000)  # same episode
-    steps = np.rint(np.log(data["discounts"]) / math.log(gamma)).astype(np.int64)
+    steps = data["steps"]
+    assert steps.dtype == np.int64
     np.testing.assert_array_equal(next_obs - obs, steps)  # next_obs is k steps on
     assert (steps >= 1).all() and (steps <= n_step).all()
     # A terminated flag only on transitions that reach the end of an even (terminating) episode.
@@ -236,7 +238,7 @@ def test_n_step_sums_and_the_flush_at_termination(device: str) -> None:
         ],
     )
     np.testing.assert_array_equal(data["next_obs"], [3, 4, 5, 5, 5])
-    np.testing.assert_array_equal(data["discounts"], [0.125, 0.125, 0.125, 0.25, 0.5])
+    np.testing.assert_array_equal(data["steps"], [3, 3, 3, 2, 1])
     np.testing.assert_array_equal(data["terminated"], [0, 0, 1, 1, 1])
     assert len(state["pending"][0]["rewards"]) == 0
 
@@ -247,7 +249,7 @@ def test_n_step_truncation_flushes_and_bootstraps(device: str) -> None:
     data = buf.state_dict()["data"]
     np.testing.assert_allclose(data["rewards"], [2.75, 4.5, 6.25, 6.5, 5.0])
     np.testing.assert_array_equal(data["next_obs"], [3, 4, 5, 5, 5])
-    np.testing.assert_array_equal(data["discounts"], [0.125, 0.125, 0.125, 0.25, 0.5])
+    np.testing.assert_array_equal(data["steps"], [3, 3, 3, 2, 1])
     np.testing.assert_array_equal(data["terminated"], [0, 0, 0, 0, 0])
 
 
@@ -259,8 +261,106 @@ def test_n_step_episode_shorter_than_n(device: str) -> None:
     data = buf.state_dict()["data"]
     np.testing.assert_allclose(data["rewards"], [1.5, 1.0])
     np.testing.assert_array_equal(data["next_obs"], [2, 2])
-    np.testing.assert_array_equal(data["discounts"], [0.25, 0.5])
+    np.testing.assert_array_equal(data["steps"], [2, 1])
     assert buf.state_dict()["pending"][0]["obs"].tolist() == [100]
+
+
+@pytest.mark.parametrize("terminated", [True, False], ids=["terminated", "truncated"])
+def test_batches_carry_the_number_of_rewards_summed(device: str, terminated: bool) -> None:
+    buf = ReplayBuffer(100, SCALAR, gym.spaces.Discrete(2), n_step=3, gamma=0.5, device=device)
+    for _ in range(13):
+        five_step_episode(buf, terminated=terminated)
+    batch = buf.sample(64)
+    assert batch.steps.dtype == torch.int64
+    obs = batch.obs.cpu().long()
+    assert set(obs.tolist()) == {0, 1, 2, 3, 4}
+    # Obs 0-2 start full windows of 3 rewards; from obs 3 and 4 the episode ended 2 and 1 on.
+    expected = torch.tensor([3, 3, 3, 2, 1])[obs]
+    assert torch.equal(batch.steps.cpu(), expected)
+    assert torch.equal(batch.next_obs.cpu().long() - obs, expected)
+    # Only the windows that reach a termination are terminal; a truncation bootstraps them all.
+    torch.testing.assert_close(batch.terminated.cpu(), ((obs >= 2) & terminated).float())
+    # The factor a target bootstraps with: γ^k, 0.125 for a full window.
+    torch.testing.assert_close(gamma_powers(0.5, 3)[batch.steps.cpu()], 0.5 ** expected.float())
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 0.9, 0.98, 0.99, 0.997, 1.0])
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_gamma_powers_are_the_float32_of_each_python_power(gamma: float, n: int) -> None:
+    powers = gamma_powers(gamma, n, "cpu")
+    assert powers.dtype == torch.float32 and powers.shape == (n + 1,)
+    expected = [np.float32(gamma**i) for i in range(n + 1)]
+    assert powers.tolist() == [float(p) for p in expected]
+
+
+def test_gamma_powers_live_on_the_given_device(device: str) -> None:
+    powers = gamma_powers(0.9, 3, device)
+    assert powers.device.type == torch.device(device).type
+    assert torch.equal(powers.cpu(), gamma_powers(0.9, 3, "cpu"))
+
+
+def old_format(state: dict, gamma: float) -> dict:
+    """``state`` as rlkit saved it before ``steps``: a float32 ``discounts`` column of γ^k."""
+    data = dict(state["data"])
+    steps = data.pop("steps")
+    data["discounts"] = np.array([gamma ** int(k) for k in steps], dtype=np.float32)
+    return dict(state, data=data)
+
+
+@pytest.mark.parametrize("n_step", [1, 3])
+def test_a_state_with_discounts_loads_with_its_step_counts(device: str, n_step: int) -> None:
+    original = filled(6, device, n_step=n_step)
+    state = original.state_dict()
+    assert set(state["data"]["steps"].tolist()) == set(range(1, n_step + 1))
+    restored = ReplayBuffer(
+        1000, SCALAR, gym.spaces.Discrete(2), num_envs=2, seed=9, device=device, n_step=n_step
+    )
+    restored.load_state_dict(old_format(state, 0.99))
+    for key, value in state["data"].items():
+        np.testing.assert_array_equal(restored.state_dict()["data"][key], value, err_msg=key)
+    for _ in range(3):
+        assert batches_equal(original.sample(64), restored.sample(64))
+
+
+def buffer_with_gamma(gamma: float, n_step: int) -> ReplayBuffer:
+    buf = ReplayBuffer(100, SCALAR, gym.spaces.Discrete(2), n_step=n_step, gamma=gamma)
+    five_step_episode(buf, terminated=False)
+    return buf
+
+
+@pytest.mark.parametrize("gamma", [0.0, 1.0])
+def test_discounts_that_cannot_tell_the_steps_apart(gamma: float) -> None:
+    # One-step transitions: each one summed 1 reward, whatever its discount says.
+    state = old_format(buffer_with_gamma(gamma, 1).state_dict(), gamma)
+    buf = ReplayBuffer(100, SCALAR, gym.spaces.Discrete(2), n_step=1, gamma=gamma)
+    buf.load_state_dict(state)
+    np.testing.assert_array_equal(buf.state_dict()["data"]["steps"], [1] * 5)
+    # n-step transitions: γ^k is the same for every k, so k is not made up but refused.
+    state = old_format(buffer_with_gamma(gamma, 3).state_dict(), gamma)
+    buf = ReplayBuffer(100, SCALAR, gym.spaces.Discrete(2), n_step=3, gamma=gamma)
+    with pytest.raises(ValueError, match=f"with gamma {gamma} and n_step 3 do not tell"):
+        buf.load_state_dict(state)
+    # Without transitions there is nothing to tell apart.
+    buf.load_state_dict(old_format(buffer_with_gamma(gamma, 3).state_dict(False), gamma))
+    assert len(buf) == 0
+
+
+def test_bad_step_columns_are_refused() -> None:
+    state = buffer_with_gamma(0.5, 3).state_dict()
+    buf = ReplayBuffer(100, SCALAR, gym.spaces.Discrete(2), n_step=3, gamma=0.5)
+    broken = old_format(state, 0.5)
+    broken["data"]["discounts"] = broken["data"]["discounts"] * 0.9
+    with pytest.raises(ValueError, match=r"discounts that are not γ\^k"):
+        buf.load_state_dict(broken)
+    short = old_format(state, 0.5)
+    short["data"]["discounts"] = short["data"]["discounts"][:-1]
+    with pytest.raises(ValueError, match="discounts of shape"):
+        buf.load_state_dict(short)
+    for bad in (0, 4):
+        steps = state["data"]["steps"].copy()
+        steps[1] = bad
+        with pytest.raises(ValueError, match=r"steps outside 1\.\.3"):
+            buf.load_state_dict(dict(state, data=dict(state["data"], steps=steps)))
 
 
 def test_sample_shapes_and_device(device: str) -> None:

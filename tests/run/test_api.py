@@ -14,7 +14,7 @@ import pytest
 import rlkit
 from rlkit.errors import CheckpointError, ConfigError
 from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
-from rlkit.run.loop import SUMMARY_KEYS
+from rlkit.run.summary import SUMMARY_KEYS
 
 
 def short_run(seed: int = 0, **kwargs: object) -> rlkit.Run:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import run_cli
 
-from rlkit.run.loop import SUMMARY_KEYS
+from rlkit.run.summary import SUMMARY_KEYS
 
 
 def test_short_run_writes_the_run_directory(in_tmp: Path) -> None:
@@ -54,7 +54,7 @@ def test_two_sweeps_at_once_get_their_own_directories(in_tmp: Path) -> None:
 def test_claimed_directories_are_distinct_under_races(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from rlkit.api import claim_directory
+    from rlkit.run.run_dir import claim_directory
 
     base = tmp_path / "runs" / "x" / "2026-01-01_00-00-00_seed0"
     with ThreadPoolExecutor(8) as pool:

@@ -17,8 +17,8 @@ from helpers import run_cli
 import rlkit
 from rlkit.agents.dqn import DQN
 from rlkit.errors import CheckpointError
+from rlkit.run.callbacks.stop_on_signal import TrainingStopped
 from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
-from rlkit.run.loop import TrainingStopped
 
 DQN_FAST = [
     "agent.learning_starts=200",

@@ -11,8 +11,9 @@ from helpers import run_cli
 import rlkit
 from rlkit.errors import CheckpointError, ConfigError
 from rlkit.play import play
+from rlkit.run.callbacks.evaluation import is_best as _is_best
 from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint
-from rlkit.run.loop import EVAL_SEED_OFFSET, _is_best, evaluate
+from rlkit.run.evaluate import EVAL_SEED_OFFSET, evaluate
 
 
 def cliff_run(steps: int, **kwargs: object) -> rlkit.Run:

@@ -212,7 +212,7 @@ class ClippedObservationPolicy:
 
 def test_sb3_reference_plays_the_episodes_rlkit_evaluates_on(bench_sb3) -> None:
     from rlkit.config.compose import compose_config
-    from rlkit.run.loop import EVAL_SEED_OFFSET, evaluate
+    from rlkit.run.evaluate import EVAL_SEED_OFFSET, evaluate
 
     assert bench_sb3.EVAL_SEED_OFFSET == EVAL_SEED_OFFSET
     policy = ClippedObservationPolicy()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import torch
 from torch import nn
@@ -99,9 +100,9 @@ class RBM(nn.Module):
             v_prime = torch.bernoulli(v_probs, generator=generator)  # h → v'
             h_prime = self.hidden_probs(v_prime)  # v' → h'
             n = len(v)
-            self.W += lr * (v.T @ h - v_prime.T @ h_prime) / n  # W ← W + α(v·hᵀ − v'·h'ᵀ)
-            self.b += lr * (v - v_prime).mean(0)
-            self.c += lr * (h - h_prime).mean(0)
+            self.W.add_(lr * (v.T @ h - v_prime.T @ h_prime) / n)  # W ← W + α(v·hᵀ − v'·h'ᵀ)
+            self.b.add_(lr * (v - v_prime).mean(0))
+            self.c.add_(lr * (h - h_prime).mean(0))
             return F.mse_loss(v_probs, v)
 
     def fit(
@@ -160,7 +161,7 @@ class DBN(nn.Module):
     def reconstruct(self, v: torch.Tensor) -> torch.Tensor:
         """Up through every RBM and back down through them in reverse (mean field)."""
         h = self.forward(v)
-        for rbm in reversed(self.rbms):
+        for rbm in reversed(cast("list[RBM]", list(self.rbms))):
             h = rbm.visible_probs(h)
         return h
 
@@ -178,7 +179,7 @@ class DBN(nn.Module):
             Per layer, its reconstruction errors (before training, then after each epoch).
         """
         history = []
-        for k, rbm in enumerate(self.rbms):
+        for k, rbm in enumerate(cast("list[RBM]", list(self.rbms))):
             with torch.no_grad():
                 inputs = self.forward(data, n_layers=k)
             history.append(rbm.fit(inputs, epochs, lr, batch_size, generator))

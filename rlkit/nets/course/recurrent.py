@@ -202,7 +202,9 @@ class ElmanRNN(nn.Module):
         """
         if h0 is None:
             h0 = x.new_zeros(x.shape[0], self.cell.hidden_size)
-        return _unroll(self.cell, x, h0)
+        outputs, h = _unroll(self.cell, x, h0)
+        assert isinstance(h, torch.Tensor)
+        return outputs, h
 
 
 class LSTM(nn.Module):
@@ -223,7 +225,9 @@ class LSTM(nn.Module):
         if state is None:
             zeros = x.new_zeros(x.shape[0], self.cell.hidden_size)
             state = (zeros, zeros)
-        return _unroll(self.cell, x, state)
+        outputs, last = _unroll(self.cell, x, state)
+        assert isinstance(last, tuple)
+        return outputs, last
 
 
 class GRU(nn.Module):
@@ -243,7 +247,9 @@ class GRU(nn.Module):
         """
         if h0 is None:
             h0 = x.new_zeros(x.shape[0], self.cell.hidden_size)
-        return _unroll(self.cell, x, h0)
+        outputs, h = _unroll(self.cell, x, h0)
+        assert isinstance(h, torch.Tensor)
+        return outputs, h
 
 
 class SequenceRegressor(nn.Module):

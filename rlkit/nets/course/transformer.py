@@ -140,6 +140,7 @@ class PositionalEncoding(nn.Module):
         """Precompute the table for ``max_len`` positions (a buffer: saved, not trained)."""
         super().__init__()
         _check_dropout(dropout)
+        self.pe: torch.Tensor
         self.register_buffer("pe", sinusoidal_positional_encoding(max_len, d_model))
         self.dropout = nn.Dropout(dropout)
 

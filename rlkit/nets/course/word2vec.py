@@ -88,7 +88,7 @@ def cbow_examples(
     contexts, centers = [], []
     for ids in sentences:
         for i in range(len(ids)):
-            ctx = ids[max(0, i - window) : i] + ids[i + 1 : i + window + 1]
+            ctx = [*ids[max(0, i - window) : i], *ids[i + 1 : i + window + 1]]
             if ctx:
                 contexts.append(list(ctx) + [-1] * (2 * window - len(ctx)))
                 centers.append(ids[i])
