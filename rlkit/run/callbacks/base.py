@@ -16,8 +16,7 @@ counts (the rows of ``metrics.csv``) is on disk first.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from rlkit.run.context import RunContext
@@ -25,10 +24,9 @@ if TYPE_CHECKING:
 RECORD_KINDS = ("episode", "train", "eval")
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """One row of metrics: what ended or was measured, at which env step (epoch for an offline
-    agent), and the values by column name."""
+    agent), and the values by column name (a named tuple: one is made per ended episode)."""
 
     kind: str
     """``episode`` (an episode ended), ``train`` (the agent's training metrics, every
@@ -78,7 +76,8 @@ class CallbackList:
                     f"callbacks must be rlkit.run.callbacks.Callback instances, "
                     f"got {type(callback).__name__}"
                 )
-        self._stepping = [c for c in self.callbacks if _overrides(c, "on_step")]
+        # Bound methods of those that step, looked up once: on_step runs at every env step.
+        self._step_hooks = tuple(c.on_step for c in self.callbacks if _overrides(c, "on_step"))
 
     def on_training_start(self, run: RunContext) -> None:
         """Call every ``on_training_start``."""
@@ -87,7 +86,10 @@ class CallbackList:
 
     def on_step(self, run: RunContext) -> bool:
         """Call ``on_step`` in order; ``False`` as soon as one asks to stop."""
-        return all(callback.on_step(run) for callback in self._stepping)
+        for on_step in self._step_hooks:
+            if not on_step(run):
+                return False
+        return True
 
     def on_record(self, run: RunContext, record: Record) -> None:
         """Pass a record to every callback."""
