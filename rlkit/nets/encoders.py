@@ -197,4 +197,4 @@ def _resnet_encoder_example() -> tuple[nn.Module, tuple[torch.Tensor, ...]]:
 
 
 ZOO_EXAMPLES = {"NatureCNN": _nature_cnn_example, "ResNetEncoder": _resnet_encoder_example}
-"""Small instances and inputs for the zoo-wide test (tests/test_nets_zoo.py)."""
+"""Small instances and inputs for the zoo-wide test (tests/nets/test_nets_zoo.py)."""

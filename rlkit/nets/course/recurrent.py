@@ -1,7 +1,7 @@
 """Recurrent networks of the course, written out cell by cell: Elman RNN, LSTM, GRU.
 
 The cells are explicit (one line per gate) so that a reader can match them to the lecture's
-formulas; ``tests/test_nets_recurrent.py`` checks each against PyTorch's fused ``nn.RNN``,
+formulas; ``tests/nets/test_nets_recurrent.py`` checks each against PyTorch's fused ``nn.RNN``,
 ``nn.LSTM`` and ``nn.GRU`` with copied weights. :class:`SequenceRegressor` is the course's sequence
 lab (a bidirectional ``nn.LSTM`` on a sine series) and uses PyTorch's fused LSTM, as the lab does.
 
