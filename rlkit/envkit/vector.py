@@ -4,8 +4,9 @@ merging every info key).
 
 It is a ``gymnasium.vector.VectorEnv``, steps the same sub-envs in the same order, and gives the
 same observations, rewards, flags and ``info["final_obs"]`` as Gymnasium's ``SyncVectorEnv`` in
-``SAME_STEP`` mode (``tests/envkit/test_vector.py`` checks it); other info keys are not merged. It needs
-array-like observations (``Discrete`` or ``Box``), which covers every env rlkit trains on.
+``SAME_STEP`` mode (``tests/envkit/test_vector.py`` checks it); other info keys are not merged.
+It needs array-like observations (``Discrete`` or ``Box``), which covers every env rlkit trains
+on.
 """
 
 from __future__ import annotations
