@@ -14,12 +14,12 @@ from rich.console import Console
 from rlkit.agents.protocol import Agent
 from rlkit.agents.registry import AGENTS
 from rlkit.config.compose import compose_config, with_resume_overrides
-from rlkit.config.preflight import check_run_inputs
 from rlkit.config.schema import Config
 from rlkit.envkit.make import make_env
 from rlkit.errors import CheckpointError
 from rlkit.run.callbacks.base import Callback
 from rlkit.run.loop import run_training
+from rlkit.run.preflight import check_run_inputs
 from rlkit.run.run_dir import default_run_dir, read_run
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:-]+$")

@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> None:
     multirun = "-m" in argv or "--multirun" in argv
     passthrough = any(a in ("--help", "-h", "--hydra-help", "--info", "-i") for a in argv)
     if not passthrough:
-        from rlkit.config.compose import validate_overrides, with_resume_overrides
+        from rlkit.config.compose import with_resume_overrides
+        from rlkit.run.preflight import validate_overrides
 
         try:
             overrides = with_resume_overrides(overrides)

@@ -31,7 +31,7 @@ from make_pong_dataset import record
 import rlkit
 from rlkit.config.compose import config_from_file
 from rlkit.envkit.make import make_env
-from rlkit.parts.datasets import save_dataset
+from rlkit.storage.datasets import save_dataset
 
 
 def play_games(run_dir: Path, games: int, seed: int) -> tuple[list[int], list[int]]:

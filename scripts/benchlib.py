@@ -111,7 +111,7 @@ def resumable_run(
     Returns the summary and the command's wall time (for a run read back, the one it recorded;
     ``None`` when it took several sittings: the time of an interrupted sitting is not known).
     """
-    from rlkit.run.checkpoint import CHECKPOINT_NAME
+    from rlkit.storage.checkpoint import CHECKPOINT_NAME
 
     parts = sorted(seed_dir.glob("part*"), key=lambda p: int(p.name.removeprefix("part")))
     for part in reversed(parts):

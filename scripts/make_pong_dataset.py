@@ -20,7 +20,7 @@ import gymnasium as gym
 import numpy as np
 
 import rlkit  # noqa: F401  (registers rlkit/PingPong-v0)
-from rlkit.parts.datasets import save_dataset
+from rlkit.storage.datasets import save_dataset
 
 SCALE = 705.0
 """The department's normalisation of the classic observation."""

@@ -33,7 +33,7 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
-from rlkit.config.preflight import read_pretrained_policy
+from rlkit.agents.bc import read_cloned_policy
 from rlkit.config.schema import DQNConfig
 from rlkit.fast.backend import choose_dqn_update, describe_dqn_update
 from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate
@@ -77,7 +77,7 @@ class DQN:
         if cfg.pretrain is not None:
             # Start from a behaviour-cloning run's network (checked to fit before the run
             # starts): the greedy policy of q is then the cloned one, and DQN improves on it.
-            self.q_net.load_state_dict(read_pretrained_policy(cfg.pretrain))
+            self.q_net.load_state_dict(read_cloned_policy(cfg.pretrain))
         self.q_target = copy.deepcopy(self.q_net).requires_grad_(False)
         self.update_backend = choose_dqn_update(cfg, observation_space, self.device)
         """Which code computes the update (``rlkit/fast/backend.py`` decides)."""
@@ -281,7 +281,7 @@ class DQN:
         """On a grid env (the cliff), the greedy path of q and its Q-table; nothing otherwise."""
         if not isinstance(env.observation_space, spaces.Discrete):
             return ""
-        from rlkit.tools import qtable_report
+        from rlkit.parts import qtable_report
 
         states = np.arange(int(env.observation_space.n))
         q_table = self._q_values(states).cpu().numpy().astype(np.float64)

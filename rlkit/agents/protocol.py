@@ -18,7 +18,7 @@ from rlkit.parts.transition import Transition
 if TYPE_CHECKING:
     from torch import nn
 
-    from rlkit.parts.datasets import Dataset
+    from rlkit.storage.datasets import Dataset
 
 
 class Agent(Protocol):

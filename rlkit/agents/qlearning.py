@@ -144,6 +144,6 @@ class QLearning:
 
     def write_report(self, run_dir: Path, env: gym.Env) -> str:
         """Write ``q_table.csv``; on a grid env also ``q_table.png`` and the greedy path."""
-        from rlkit.tools import qtable_report
+        from rlkit.parts import qtable_report
 
         return qtable_report.write(self.q_table, env, run_dir)

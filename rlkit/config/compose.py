@@ -29,6 +29,7 @@ from rlkit.config.schema import (
     CONF_DIR,
     ENV_CONFIGS,
     Config,
+    EnvConfig,
     field_names,
     group_choices,
     register_configs,
@@ -93,7 +94,7 @@ def _check_keys(node: DictConfig, schema: Any, prefix: str = "") -> None:
             _check_keys(child, OmegaConf.get_type(child), f"{full_key}.")
 
 
-def _explain(error: Exception, overrides: Sequence[str]) -> ConfigError:
+def explain(error: Exception, overrides: Sequence[str]) -> ConfigError:
     """Turn a Hydra or OmegaConf composition error into a one-line ``ConfigError``."""
     if isinstance(error, MissingConfigException) and error.missing_cfg_file:
         group, _, name = error.missing_cfg_file.rpartition("/")
@@ -132,7 +133,7 @@ def compose_config(overrides: Sequence[str]) -> tuple[DictConfig, Config]:
         try:
             cfg = compose(config_name="config", overrides=list(overrides))
         except (ConfigCompositionException, OverrideParseException, OmegaConfBaseException) as e:
-            raise _explain(e, overrides) from e
+            raise explain(e, overrides) from e
     return cfg, to_config(cfg)
 
 
@@ -142,7 +143,7 @@ def to_config(cfg: DictConfig) -> Config:
     try:
         return OmegaConf.to_object(cfg)  # type: ignore[return-value]
     except OmegaConfBaseException as e:
-        raise _explain(e, []) from e
+        raise explain(e, []) from e
 
 
 def config_from_file(path: Path) -> Config:
@@ -154,8 +155,6 @@ def config_from_file(path: Path) -> Config:
         raise ConfigError(
             f"{path} names agent {agent_name!r}; valid choices: {', '.join(AGENT_CONFIGS)}"
         )
-    from rlkit.envkit.make import env_schema
-
     schema = OmegaConf.structured(
         Config(agent=AGENT_CONFIGS[agent_name](), env=ENV_CONFIGS[env_schema(env_name)]())
     )
@@ -164,7 +163,7 @@ def config_from_file(path: Path) -> Config:
         assert isinstance(merged, DictConfig)
         return to_config(merged)
     except OmegaConfBaseException as e:
-        raise _explain(e, []) from e
+        raise explain(e, []) from e
 
 
 def with_resume_overrides(overrides: Sequence[str]) -> list[str]:
@@ -177,7 +176,7 @@ def with_resume_overrides(overrides: Sequence[str]) -> list[str]:
         CheckpointError: ``resume`` names no run directory.
     """
     from rlkit.errors import CheckpointError
-    from rlkit.run.checkpoint import BEST_DIR
+    from rlkit.storage.checkpoint import BEST_DIR
 
     resume = _override_value(overrides, "resume")
     if resume in (None, "null", "None", ""):
@@ -269,31 +268,24 @@ def _yaml_value(value: object) -> str:
     return str(value)
 
 
-def validate_overrides(overrides: Sequence[str], multirun: bool) -> list[Config]:
-    """Compose every run a command line asks for, so that a mistake stops it before any run starts.
+def env_schema(name: str) -> str:
+    """The schema named by ``conf/env/<name>.yaml`` (``defaults: [<schema>_schema]``)."""
+    path = CONF_DIR / "env" / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"unknown env {name!r}; valid choices: {', '.join(group_choices('env'))}")
+    raw = OmegaConf.load(path)
+    defaults = raw.get("defaults", []) if isinstance(raw, DictConfig) else []
+    return next(
+        (str(d).removesuffix("_schema") for d in defaults if str(d).endswith("_schema")), "env"
+    )
 
-    Hydra's own keys (``hydra.*``) are left to Hydra. In a multirun, each combination of the
-    comma-separated sweeps is checked (other sweep kinds, e.g. Optuna ranges, are left out).
-    Returns the checked configs (the first 64 of a sweep).
-    """
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-    from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    own = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
-    if not multirun:
-        combinations = [own]
-    else:
-        try:
-            parsed = OverridesParser.create().parse_overrides(own)
-        except OverrideParseException as e:
-            raise _explain(e, own) from e
-        kept = [o for o in parsed if not o.is_sweep_override() or o.is_discrete_sweep()]
-        combinations = BasicSweeper.split_arguments(kept, max_batch_size=None)[0]
-    from rlkit.config.preflight import check_run_inputs
-
-    configs = []
-    for combination in combinations[:64]:
-        _, config = compose_config(combination)
-        check_run_inputs(config)
-        configs.append(config)
-    return configs
+def load_env_config(name: str) -> EnvConfig:
+    """The env config ``conf/env/<name>.yaml`` as its dataclass (without Hydra)."""
+    raw = OmegaConf.load(CONF_DIR / "env" / f"{name}.yaml")
+    assert isinstance(raw, DictConfig)
+    raw.pop("defaults", None)
+    merged = OmegaConf.merge(OmegaConf.structured(ENV_CONFIGS[env_schema(name)]), raw)
+    env_config = OmegaConf.to_object(merged)
+    assert isinstance(env_config, EnvConfig)
+    return env_config

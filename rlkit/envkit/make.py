@@ -7,9 +7,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from omegaconf import DictConfig, OmegaConf
 
-from rlkit.config.schema import CONF_DIR, ENV_CONFIGS, AtariEnvConfig, EnvConfig, group_choices
+from rlkit.config.schema import AtariEnvConfig, EnvConfig
 from rlkit.envkit.vector import FastSyncVectorEnv, FrameStackVectorEnv
 from rlkit.errors import ConfigError, InvalidActionError
 
@@ -100,27 +99,6 @@ def describe_space(space: spaces.Space) -> str:
     if isinstance(space, spaces.Box):
         return f"Box{space.shape}"
     return type(space).__name__
-
-
-def env_schema(name: str) -> str:
-    """The schema named by ``conf/env/<name>.yaml`` (``defaults: [<schema>_schema]``)."""
-    path = CONF_DIR / "env" / f"{name}.yaml"
-    if not path.is_file():
-        raise ConfigError(f"unknown env {name!r}; valid choices: {', '.join(group_choices('env'))}")
-    raw = OmegaConf.load(path)
-    defaults = raw.get("defaults", []) if isinstance(raw, DictConfig) else []
-    return next(
-        (str(d).removesuffix("_schema") for d in defaults if str(d).endswith("_schema")), "env"
-    )
-
-
-def load_env_config(name: str) -> EnvConfig:
-    """The env config ``conf/env/<name>.yaml`` as its dataclass (without Hydra)."""
-    raw = OmegaConf.load(CONF_DIR / "env" / f"{name}.yaml")
-    assert isinstance(raw, DictConfig)
-    raw.pop("defaults", None)
-    merged = OmegaConf.merge(OmegaConf.structured(ENV_CONFIGS[env_schema(name)]), raw)
-    return OmegaConf.to_object(merged)  # type: ignore[return-value]
 
 
 class CheckedBoxActions(gym.ActionWrapper):

@@ -17,9 +17,10 @@ Any other object (a Box2D world, a MuJoCo ``MjData``, a file) is taken to be sta
 cannot save, and ``get_env_state`` raises ``EnvStateError`` rather than resume inexactly. Spaces are
 skipped along with their own random generators: rlkit never samples actions from ``action_space``.
 
-The recorded values are copies, taken and checked by ``rlkit.run.codec.plain_copy``: plain Python
-and numpy values that do not change as the env runs on, and that ``rlkit.run.checkpoint`` stores
-without pickle and loads back as the same types, numpy scalar dtypes included. Restoring imports
+The recorded values are copies, taken and checked by ``rlkit.storage.codec.plain_copy``: plain
+Python and numpy values that do not change as the env runs on, and that
+``rlkit.storage.checkpoint`` stores without pickle and loads back as the same types, numpy scalar
+dtypes included. Restoring imports
 nothing and calls nothing named by the state: classes are compared by name and bit generators come
 from a fixed list. States of format 1, which tagged every container themselves
 (``{"tuple": [...]}``, ``{"dict": [[key, value], ...]}``, ``{"numpy": 0-d array}``, ...), are
@@ -39,7 +40,7 @@ from gymnasium.envs.registration import EnvSpec
 
 from rlkit.envkit.vector import FastSyncVectorEnv
 from rlkit.errors import RlkitError
-from rlkit.run.codec import UnsupportedTypeError, is_plain, new_generator, plain_copy
+from rlkit.storage.codec import UnsupportedTypeError, is_plain, new_generator, plain_copy
 
 STATE_FORMAT = 2
 """Format 1 held tagged containers (read by ``_from_format_1``); format 2 holds the values."""
@@ -205,7 +206,7 @@ def get_env_state(env: gym.Env) -> dict[str, Any]:
         ``{"format", "env_id", "chain", "layers", "np_random", "np_random_seed"}``: the class of
         each layer (outermost first), each layer's recorded attributes (copies, see the module
         docstring), and the bit-generator state and seed of ``env.unwrapped.np_random``. It can be
-        stored with ``rlkit.run.checkpoint.save_checkpoint``.
+        stored with ``rlkit.storage.checkpoint.save_checkpoint``.
 
     Raises:
         EnvStateError: a layer keeps state that is not plain data (e.g. a Box2D world).

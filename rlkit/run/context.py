@@ -13,10 +13,10 @@ from rich.console import Console
 from rlkit.agents.protocol import Agent
 from rlkit.config.schema import Config
 from rlkit.run.callbacks.base import CallbackList, Record
-from rlkit.run.checkpoint import CHECKPOINT_NAME
 from rlkit.run.evaluate import EVAL_SEED_OFFSET, evaluate
 from rlkit.run.resume import save_training_state
 from rlkit.run.state import LoopState
+from rlkit.storage.checkpoint import CHECKPOINT_NAME
 
 
 @dataclass

@@ -36,11 +36,11 @@ from rlkit.run.callbacks.progress import ProgressBar
 from rlkit.run.callbacks.stop_at_return import StopAtReturn
 from rlkit.run.callbacks.stop_on_signal import StopOnSignal, TrainingStopped
 from rlkit.run.callbacks.train_log import TrainingMetrics
-from rlkit.run.checkpoint import BEST_DIR
 from rlkit.run.context import RunContext
 from rlkit.run.resume import read_resume_checkpoint, restore
 from rlkit.run.state import LoopState
 from rlkit.run.summary import finish, print_update
+from rlkit.storage.checkpoint import BEST_DIR
 
 
 def run_training(

@@ -11,8 +11,8 @@ import rlkit
 from rlkit.agents.protocol import Agent
 from rlkit.config.schema import Config
 from rlkit.errors import CheckpointError
-from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from rlkit.run.state import LoopState
+from rlkit.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 
 
 def save_training_state(

@@ -78,7 +78,7 @@ def read_run(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
         CheckpointError: the directory, its config or its checkpoint is missing, corrupt or from
             another agent.
     """
-    from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint
+    from rlkit.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint
 
     config = read_run_config(run_dir)
     state = load_checkpoint(Path(run_dir) / CHECKPOINT_NAME)

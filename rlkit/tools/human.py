@@ -173,7 +173,7 @@ def _human_env_config(run_dir: str | Path | None, settings: dict[str, Any]) -> t
     from rlkit.config.schema import PongEnvConfig
 
     if run_dir is None:
-        from rlkit.envkit.make import load_env_config
+        from rlkit.config.compose import load_env_config
 
         return with_settings(load_env_config("pong"), settings), None
     config = read_run_config(run_dir)
@@ -238,7 +238,7 @@ class Recording:
 
     def save(self) -> str:
         """Write everything recorded so far (and the earlier file's data); return a line."""
-        from rlkit.parts.datasets import save_dataset
+        from rlkit.storage.datasets import save_dataset
 
         if not self.actions:
             return f"record: nothing recorded, {self.path} left as it was"

@@ -10,7 +10,7 @@ import pytest
 
 import rlkit
 from rlkit.errors import ConfigError, InvalidObservationError
-from rlkit.parts.datasets import load_dataset, save_dataset
+from rlkit.storage.datasets import load_dataset, save_dataset
 from tests.helpers import run_cli
 
 

@@ -256,7 +256,8 @@ def test_ddpg_learns_pendulum(in_tmp) -> None:
     ],
 )
 def test_envs_refuse_bad_continuous_actions(action: np.ndarray, expected: str) -> None:
-    from rlkit.envkit.make import load_env_config, make_env
+    from rlkit.config.compose import load_env_config
+    from rlkit.envkit.make import make_env
     from rlkit.errors import InvalidActionError
 
     env = make_env(load_env_config("pendulum"))

@@ -238,7 +238,7 @@ def test_act_is_greedy_at_epsilon_zero_and_random_at_one() -> None:
 
 
 def test_state_dict_round_trip_through_a_checkpoint(tmp_path) -> None:
-    from rlkit.run.checkpoint import load_checkpoint, save_checkpoint
+    from rlkit.storage.checkpoint import load_checkpoint, save_checkpoint
 
     agent = make_agent(learning_starts=4, batch_size=4, train_freq=1)
     feed(agent, 30)

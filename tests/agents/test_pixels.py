@@ -12,7 +12,8 @@ import pytest
 import torch
 
 import rlkit
-from rlkit.envkit.make import load_env_config, make_env, make_vec_env
+from rlkit.config.compose import load_env_config
+from rlkit.envkit.make import make_env, make_vec_env
 from rlkit.envkit.vector import FrameStackVectorEnv
 from rlkit.errors import ConfigError
 from rlkit.nets import NatureCNN, ResNetEncoder, observation_encoder

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import rlkit
-from rlkit.envkit.make import load_env_config, make_env, make_vec_env
+from rlkit.config.compose import load_env_config
+from rlkit.envkit.make import make_env, make_vec_env
 from rlkit.envs.ping_pong import PingPongVectorEnv
 from tests.helpers import run_cli
 

@@ -8,8 +8,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from rlkit.agents.registry import AGENTS
-from rlkit.config.compose import compose_config
-from rlkit.config.preflight import check_compatible, envs_for_agent
+from rlkit.config.compose import compose_config, load_env_config
 from rlkit.config.schema import (
     AGENT_CONFIGS,
     CONF_DIR,
@@ -18,8 +17,9 @@ from rlkit.config.schema import (
     QLearningConfig,
     group_choices,
 )
-from rlkit.envkit.make import load_env_config, make_env
+from rlkit.envkit.make import make_env
 from rlkit.errors import ConfigError, IncompatibleError
+from rlkit.run.preflight import check_compatible, envs_for_agent
 
 COMPATIBLE = {
     ("qlearning", "cliff"),

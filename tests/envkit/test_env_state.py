@@ -20,7 +20,7 @@ from rlkit.envkit.state import (
 )
 from rlkit.envkit.vector import FastSyncVectorEnv
 from rlkit.envs.cliff_walk import UP
-from rlkit.run.checkpoint import load_checkpoint, save_checkpoint
+from rlkit.storage.checkpoint import load_checkpoint, save_checkpoint
 
 ENV_IDS = ["rlkit/CliffWalk-v0", "CartPole-v1", "Pendulum-v1", "MountainCarContinuous-v0"]
 SAME_STEP = gym.vector.AutoresetMode.SAME_STEP

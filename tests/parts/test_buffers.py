@@ -12,7 +12,7 @@ import torch
 
 from rlkit.parts.nstep import gamma_powers
 from rlkit.parts.replay import ReplayBatch, ReplayBuffer
-from rlkit.run.checkpoint import load_checkpoint, save_checkpoint
+from rlkit.storage.checkpoint import load_checkpoint, save_checkpoint
 
 BOX4 = gym.spaces.Box(-np.inf, np.inf, (4,), np.float32)
 SCALAR = gym.spaces.Box(-1e6, 1e6, (), np.float64)

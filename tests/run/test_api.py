@@ -13,8 +13,8 @@ import pytest
 
 import rlkit
 from rlkit.errors import CheckpointError, ConfigError
-from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from rlkit.run.summary import SUMMARY_KEYS
+from rlkit.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 
 
 def short_run(seed: int = 0, **kwargs: object) -> rlkit.Run:

@@ -18,7 +18,7 @@ import rlkit
 from rlkit.agents.dqn import DQN
 from rlkit.errors import CheckpointError
 from rlkit.run.callbacks.stop_on_signal import TrainingStopped
-from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from rlkit.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 
 DQN_FAST = [
     "agent.learning_starts=200",

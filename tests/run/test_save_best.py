@@ -12,8 +12,8 @@ import rlkit
 from rlkit.errors import CheckpointError, ConfigError
 from rlkit.play import play
 from rlkit.run.callbacks.evaluation import is_best as _is_best
-from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from rlkit.run.evaluate import EVAL_SEED_OFFSET, evaluate
+from rlkit.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint
 
 
 def cliff_run(steps: int, **kwargs: object) -> rlkit.Run:

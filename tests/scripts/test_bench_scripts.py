@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rlkit.run.checkpoint import CHECKPOINT_NAME
+from rlkit.storage.checkpoint import CHECKPOINT_NAME
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 

@@ -16,7 +16,7 @@ from gymnasium import spaces
 
 import rlkit
 from rlkit.export import export_onnx, export_onnx_report, main
-from rlkit.run.checkpoint import CHECKPOINT_NAME
+from rlkit.storage.checkpoint import CHECKPOINT_NAME
 
 
 def tiny_run(root: Path, agent: str, env: str, steps: int, **fields: object) -> Path:

@@ -19,7 +19,7 @@ import rlkit
 import rlkit.api
 from rlkit.errors import ConfigError
 from rlkit.play import DOWN, STAY, UP, keys_to_action, main, play, play_human, pygame_keys
-from rlkit.run.checkpoint import CHECKPOINT_NAME
+from rlkit.storage.checkpoint import CHECKPOINT_NAME
 
 
 @pytest.fixture(scope="module")

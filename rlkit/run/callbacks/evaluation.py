@@ -10,8 +10,8 @@ from omegaconf import OmegaConf
 
 import rlkit
 from rlkit.run.callbacks.base import Callback
-from rlkit.run.checkpoint import BEST_DIR, CHECKPOINT_NAME, save_checkpoint
 from rlkit.run.evaluate import evaluation_record
+from rlkit.storage.checkpoint import BEST_DIR, CHECKPOINT_NAME, save_checkpoint
 
 if TYPE_CHECKING:
     from rlkit.run.context import RunContext

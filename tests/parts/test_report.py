@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import rlkit  # noqa: F401
+from rlkit.parts import qtable_report
 from rlkit.run.metrics import MetricsWriter
-from rlkit.tools import qtable_report
 from rlkit.tools.planning import value_iteration
 
 

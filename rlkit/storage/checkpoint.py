@@ -2,7 +2,7 @@
 
 A checkpoint is one ``.npz`` file: every array (numpy arrays and scalars, and PyTorch tensors moved
 to the CPU) is an entry of its own, and the structure around them (dicts, lists, tuples, sets,
-deques, numbers, strings, RNG states) is JSON in the entry ``__tree__``, as ``rlkit.run.codec``
+deques, numbers, strings, RNG states) is JSON in the entry ``__tree__``, as ``rlkit.storage.codec``
 writes it. Loading uses ``numpy.load(allow_pickle=False)``, so a checkpoint cannot run code, and
 reading it needs no PyTorch unless it holds tensors. The file is written beside its final name,
 flushed to disk and then renamed over it, so a crash while saving leaves the previous checkpoint
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from rlkit.errors import CheckpointError
-from rlkit.run.codec import decode, encode
+from rlkit.storage.codec import decode, encode
 
 CHECKPOINT_NAME = "checkpoint.npz"
 BEST_DIR = "best"
@@ -35,7 +35,7 @@ _READABLE_FORMATS = (1, 2)
 
 def save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
     """Write ``state`` atomically: nested dicts, lists, tuples, sets, deques, numbers, strings,
-    numpy arrays, scalars and generators, and tensors (see ``rlkit.run.codec``).
+    numpy arrays, scalars and generators, and tensors (see ``rlkit.storage.codec``).
 
     Raises:
         TypeError: ``state`` holds a value of another type (the message says which and where);

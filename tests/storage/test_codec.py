@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from rlkit.run.checkpoint import load_checkpoint, save_checkpoint
-from rlkit.run.codec import BIT_GENERATORS, decode, encode, is_plain, plain_copy
+from rlkit.storage.checkpoint import load_checkpoint, save_checkpoint
+from rlkit.storage.codec import BIT_GENERATORS, decode, encode, is_plain, plain_copy
 
 DTYPES = ["bool", "int8", "int64", "uint16", "float16", "float32", "float64", "complex64", "<U3"]
 

@@ -15,7 +15,7 @@ import pytest
 import rlkit
 from rlkit.envkit.state import get_env_state, set_env_state, set_vector_env_state
 from rlkit.errors import CheckpointError
-from rlkit.run.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from rlkit.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 
 
 def sample_state() -> dict:

@@ -1,6 +1,7 @@
 """Checks of a whole run's inputs before anything starts: the agent fits the env, the device and
 the update can run here, and the files the config names (a dataset, a run to pretrain from, a
-run to resume) exist and fit.
+run to resume) exist and fit. ``validate_overrides`` composes and checks every run of a command
+line.
 
 The CLI runs them on every composed config before Hydra starts, and ``rlkit.train`` before it
 writes a run directory, so a mistake is one line and leaves nothing behind.
@@ -8,12 +9,16 @@ writes a run directory, so a mistake is one line and leaves nothing behind.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hydra.errors import OverrideParseException
+
 from rlkit.agents.registry import AGENTS
+from rlkit.config.compose import compose_config, explain, load_env_config
 from rlkit.config.schema import BCConfig, Config, DDPGConfig, DQNConfig, EnvConfig, group_choices
-from rlkit.envkit.make import describe_space, load_env_config, make_env
+from rlkit.envkit.make import describe_space, make_env
 from rlkit.errors import CheckpointError, ConfigError, IncompatibleError
 
 
@@ -44,7 +49,7 @@ def check_run_inputs(config: Config) -> None:
 
             use_cuda_graphs(config.agent.cuda_graphs, device, blocked=False)
     if isinstance(config.agent, DQNConfig) and config.agent.pretrain is not None:
-        read_pretrained_policy(config.agent.pretrain, config)
+        check_pretrained_policy(config.agent.pretrain, config)
     if config.resume:
         from rlkit.run.resume import read_resume_checkpoint
 
@@ -71,7 +76,7 @@ def _check_dataset(config: Config) -> None:
             "learns from its own env steps (for DQN from a cloned policy: agent.pretrain=<bc run>)"
         )
     if config.dataset is not None:
-        from rlkit.parts.datasets import load_dataset
+        from rlkit.storage.datasets import load_dataset
 
         env = make_env(config.env)
         try:
@@ -80,20 +85,21 @@ def _check_dataset(config: Config) -> None:
             env.close()
 
 
-def read_pretrained_policy(run_dir: str | Path, config: Config | None = None) -> dict[str, Any]:
-    """The policy weights of a behaviour-cloning run (``agent.pretrain``), checked to fit
-    ``config``'s DQN where it is given (the pre-run check; DQN then reads them unchecked).
+def check_pretrained_policy(run_dir: str | Path, config: Config) -> None:
+    """``agent.pretrain``: a finished behaviour-cloning run whose network fits ``config``'s DQN
+    (which then reads its weights with ``rlkit.agents.bc.read_cloned_policy``).
 
     Raises:
         ConfigError: not a finished bc run, or one on another env, observation type or network.
     """
+    from rlkit.agents.bc import read_cloned_policy
     from rlkit.run.run_dir import read_run
 
     key = f"agent.pretrain={run_dir}"
     if not (Path(run_dir) / ".hydra" / "config.yaml").is_file():
         raise ConfigError(f"{key}: not a run directory (no .hydra/config.yaml)")
     try:
-        bc, state = read_run(run_dir)
+        bc, _ = read_run(run_dir)
     except CheckpointError as e:
         raise ConfigError(f"{key}: {e}") from e
     if not isinstance(bc.agent, BCConfig):
@@ -101,13 +107,11 @@ def read_pretrained_policy(run_dir: str | Path, config: Config | None = None) ->
             f"{key} is a run of agent {bc.agent.name!r}; pretraining starts from a behaviour-"
             "cloning run (agent=bc)"
         )
-    if config is not None:
-        _check_pretrained_fits(key, bc, config)
+    _check_pretrained_fits(key, bc, config)
     try:
-        policy: dict[str, Any] = state["agent"]["policy"]
-    except (KeyError, TypeError) as e:
-        raise ConfigError(f"{key}: its checkpoint has no policy network") from e
-    return policy
+        read_cloned_policy(run_dir)
+    except CheckpointError as e:
+        raise ConfigError(f"{key}: {e}") from e
 
 
 def _check_pretrained_fits(key: str, bc: Config, config: Config) -> None:
@@ -171,3 +175,31 @@ def check_compatible(agent: str, env_cfg: EnvConfig) -> None:
         )
     finally:
         env.close()
+
+
+def validate_overrides(overrides: Sequence[str], multirun: bool) -> list[Config]:
+    """Compose every run a command line asks for, so that a mistake stops it before any run starts.
+
+    Hydra's own keys (``hydra.*``) are left to Hydra. In a multirun, each combination of the
+    comma-separated sweeps is checked (other sweep kinds, e.g. Optuna ranges, are left out).
+    Returns the checked configs (the first 64 of a sweep).
+    """
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    own = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    if not multirun:
+        combinations = [own]
+    else:
+        try:
+            parsed = OverridesParser.create().parse_overrides(own)
+        except OverrideParseException as e:
+            raise explain(e, own) from e
+        kept = [o for o in parsed if not o.is_sweep_override() or o.is_discrete_sweep()]
+        combinations = BasicSweeper.split_arguments(kept, max_batch_size=None)[0]
+    configs = []
+    for combination in combinations[:64]:
+        _, config = compose_config(combination)
+        check_run_inputs(config)
+        configs.append(config)
+    return configs
