@@ -14,13 +14,13 @@ from rlkit import envs as _envs  # noqa: F401  (registers the envs)
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from rlkit.api import Run, load, train
+    from rlkit.api import Run, load, make_env, train
 
-__all__ = ["Run", "__version__", "load", "train"]
+__all__ = ["Run", "__version__", "load", "make_env", "train"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("train", "load", "Run"):
+    if name in ("train", "load", "make_env", "Run"):
         from rlkit import api
 
         return getattr(api, name)

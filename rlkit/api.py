@@ -1,4 +1,5 @@
-"""The Python API: ``rlkit.train`` and ``rlkit.load``, the same config and loop as the CLI."""
+"""The Python API: ``rlkit.train``, ``rlkit.load`` and ``rlkit.make_env``, the same config and loop
+as the CLI."""
 
 from __future__ import annotations
 
@@ -8,19 +9,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 from omegaconf import OmegaConf
 from rich.console import Console
 
 from rlkit.agents.protocol import Agent
 from rlkit.agents.registry import AGENTS
-from rlkit.config.compose import compose_config, with_resume_overrides
+from rlkit.config.compose import (
+    compose_config,
+    integral_numbers,
+    load_env_config,
+    with_resume_overrides,
+)
 from rlkit.config.schema import Config
-from rlkit.envkit.make import make_env
+from rlkit.envkit.make import make_env as build_env
 from rlkit.errors import CheckpointError
 from rlkit.run.callbacks.base import Callback
 from rlkit.run.loop import run_training
 from rlkit.run.preflight import check_run_inputs
-from rlkit.run.run_dir import default_run_dir, read_run
+from rlkit.run.run_dir import default_run_dir, read_run, read_run_config
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:-]+$")
 
@@ -90,12 +97,12 @@ def train(
         *(_override(k.replace("__", "."), v) for k, v in fields.items()),
         *(overrides or []),
     ]
-    all_overrides = with_resume_overrides(all_overrides)
+    all_overrides = with_resume_overrides(integral_numbers(all_overrides))
     cfg, config = compose_config(all_overrides)
     check_run_inputs(config)
     if run_dir is None:
         run_dir = default_run_dir(config)
-    run_dir = Path(run_dir)
+    run_dir = Path(run_dir).resolve()  # as the command line prints it
     (run_dir / ".hydra").mkdir(parents=True, exist_ok=True)
     OmegaConf.save(cfg, run_dir / ".hydra" / "config.yaml")
     OmegaConf.save(OmegaConf.create(all_overrides), run_dir / ".hydra" / "overrides.yaml")
@@ -115,7 +122,7 @@ def load(run_dir: str | Path, device: str = "cpu") -> Agent:
             another agent.
     """
     config, state = read_run(run_dir)
-    env = make_env(config.env)
+    env = build_env(config.env)
     agent = AGENTS[config.agent.name].build(
         config.agent,
         env.observation_space,
@@ -130,3 +137,19 @@ def load(run_dir: str | Path, device: str = "cpu") -> Agent:
     except (KeyError, ValueError, TypeError) as e:
         raise CheckpointError(f"the checkpoint in {run_dir} does not fit its agent: {e}") from e
     return agent
+
+
+def make_env(run_or_env: str | Path, render_mode: str | None = None) -> gym.Env:
+    """The env a run trained on (``run_or_env`` a run directory), or a named env of ``conf/env``
+    (``cliff``, ``cartpole``, ``pong_pixels``, ...), made as rlkit makes it: its kwargs, time
+    limit and wrappers (frame stacking, Atari preprocessing) included.
+
+    Raises:
+        CheckpointError: a directory that is not a readable run.
+        ConfigError: neither a run directory nor an env name (the names are listed).
+    """
+    if Path(run_or_env).is_dir():
+        env_cfg = read_run_config(run_or_env).env
+    else:
+        env_cfg = load_env_config(str(run_or_env))
+    return build_env(env_cfg, render_mode=render_mode)

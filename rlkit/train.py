@@ -7,6 +7,7 @@ no run directory. ``-m`` (multirun) sweeps work as in any Hydra app: ``-m seed=0
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import types
@@ -36,11 +37,11 @@ def _hydra_app() -> Any:
     register_configs()
 
     @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-    def task(cfg: DictConfig) -> None:
+    def task(cfg: DictConfig) -> float | None:
         try:
             config = to_config(cfg)
             run_dir = Path(HydraConfig.get().runtime.output_dir)
-            run_training(config, run_dir, Console())
+            summary = run_training(config, run_dir, Console())
         except RlkitError as e:
             _fail(e)
         except KeyboardInterrupt as e:
@@ -48,17 +49,94 @@ def _hydra_app() -> Any:
             sys.exit(128 + getattr(e, "signum", signal.SIGINT))
         # The run directory is the last line: RUN=$(python -m rlkit.train ... | tail -1)
         print(run_dir, flush=True)
+        FINISHED.append((run_dir, summary))
+        # What a sweeper maximises: the final evaluation's mean return.
+        eval_mean: float | None = summary["eval_return_mean"]
+        return eval_mean
 
     return task
+
+
+FINISHED: list[tuple[Path, dict[str, Any]]] = []
+"""The runs this process finished, with their summaries (a multirun's table reads them)."""
+
+
+def print_sweep_table(runs: list[tuple[Path, dict[str, Any]]]) -> None:
+    """A multirun's closing table (seed, final return, wall time, run) and, last, its directory."""
+    if not runs:
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("seed", "return", "time (s)", "run", box=None, pad_edge=False)
+    for run_dir, summary in runs:
+        mean, std = summary["eval_return_mean"], summary["eval_return_std"]
+        score = "-" if mean is None else f"{mean:.2f} ± {std:.2f}"
+        table.add_row(str(summary["seed"]), score, f"{summary['wall_time_s']:.1f}", run_dir.name)
+    console = Console()
+    console.print(table)
+    # The sweep's directory last, as a single run's is (a sweep over envs: their common folder).
+    sweep = os.path.commonpath([str(run_dir.parent) for run_dir, _ in runs])
+    print(sweep, flush=True)
+
+
+HYDRA_FLAGS = ("-m", "--multirun", "-h", "--help", "--hydra-help", "--version", "--resolve")
+"""Hydra's flags that take no value."""
+HYDRA_VALUE_FLAGS = ("--cfg", "-c", "--package", "-p", "--info", "-i", "--config-path", "-cp",
+                     "--config-name", "-cn", "--config-dir", "-cd", "--shell-completion", "-sc",
+                     "--experimental-rerun")  # fmt: skip
+"""Hydra's flags that take a value (``--info`` may take none)."""
+NO_RUN_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--version")
+"""Flags with which Hydra prints something and runs nothing: no run directory is claimed."""
+
+
+def check_arguments(argv: list[str]) -> None:
+    """Refuse what is neither a Hydra override (``key=value``) nor one of Hydra's flags, in one
+    line that shows the Hydra form (``--agent dqn`` is an argparse habit: ``agent=dqn``).
+
+    Raises:
+        ConfigError: an unknown ``--flag``, or a bare word where an override belongs.
+    """
+    from rlkit.errors import ConfigError
+
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name, sep, value = arg.lstrip("-").partition("=")
+        if arg in HYDRA_VALUE_FLAGS:
+            i += 2
+            continue
+        if arg in HYDRA_FLAGS or (sep and not arg.startswith("-")):
+            i += 1
+            continue
+        if arg.startswith("-"):
+            given = value or (argv[i + 1] if i + 1 < len(argv) and "=" not in argv[i + 1] else "")
+            example = f"{name.replace('-', '_')}={given or '...'}"
+            raise ConfigError(
+                f"{arg}{'' if sep or not given else ' ' + given} is not an option of rlkit.train: "
+                f"it takes Hydra overrides, key=value, e.g. {example} "
+                "(python -m rlkit.train agent=dqn env=cliff; --help lists the keys)"
+            )
+        raise ConfigError(
+            f"cannot read {arg!r}: rlkit.train takes key=value overrides, e.g. agent={arg} or "
+            f"env={arg} (python -m rlkit.train agent=dqn env=cliff; --help lists the keys)"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
     """Check the command line's overrides, then hand them to Hydra."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        check_arguments(argv)
+    except RlkitError as e:
+        _fail(e)
+    from rlkit.config.compose import integral_numbers
+
     overrides = [a for a in argv if "=" in a and not a.startswith("-")]
     flags = [a for a in argv if a not in overrides]
+    overrides = integral_numbers(overrides)
     multirun = "-m" in argv or "--multirun" in argv
-    passthrough = any(a in ("--help", "-h", "--hydra-help", "--info", "-i") for a in argv)
+    passthrough = any(a in NO_RUN_FLAGS for a in argv)
     if not passthrough:
         from rlkit.config.compose import with_resume_overrides
         from rlkit.run.preflight import validate_overrides
@@ -78,6 +156,8 @@ def main(argv: list[str] | None = None) -> None:
         argv = [*flags, *overrides]
     sys.argv = [sys.argv[0], *argv]
     _hydra_app()()
+    if multirun:
+        print_sweep_table(FINISHED)
 
 
 def _sweep_dir_override(configs: list[Any]) -> list[str]:

@@ -120,6 +120,31 @@ def explain(error: Exception, overrides: Sequence[str]) -> ConfigError:
     return ConfigError(str(error).splitlines()[0])
 
 
+_FLOAT_TEXT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][+-]?\d+)$")
+
+
+def integral_numbers(overrides: Sequence[str]) -> list[str]:
+    """Overrides with integral numbers written as floats (``total_steps=1e4``, ``1e5``,
+    ``2000.0``, as the zoo's files and SB3 users write budgets) rewritten as integers, so that
+    integer fields take them; ``1.5`` stays a float, which an integer field refuses. A float field
+    reads the integer as the same number. Comma-separated sweeps are rewritten item by item."""
+    out = []
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if sep and not key.lstrip("+~").startswith("hydra"):
+            items = value.split(",")
+            if all(_FLOAT_TEXT.match(item) for item in items):
+                items = [_integral(item) for item in items]
+            override = f"{key}={','.join(items)}"
+        out.append(override)
+    return out
+
+
+def _integral(text: str) -> str:
+    number = float(text)
+    return str(int(number)) if number.is_integer() and abs(number) < 2**63 else text
+
+
 def compose_config(overrides: Sequence[str]) -> tuple[DictConfig, Config]:
     """Compose ``conf/config.yaml`` with Hydra overrides and build the typed ``Config``.
 
@@ -197,9 +222,26 @@ def with_resume_overrides(overrides: Sequence[str]) -> list[str]:
     except Exception as e:  # a damaged YAML file: say so in one line
         raise CheckpointError(f"resume={resume}: .hydra/overrides.yaml is unreadable") from e
     kept = [o for o in old if not o.lstrip("+~").startswith(("resume=", "hydra.", "hydra/"))]
+    _check_same_agent_and_env(run_dir, overrides)
     combined = [*kept, *overrides]
     _check_config_unchanged(run_dir, combined, overrides)
     return combined
+
+
+def _check_same_agent_and_env(run_dir: Path, given: Sequence[str]) -> None:
+    """A resume continues the run's own agent on its own env: an ``agent=`` or ``env=`` that names
+    others is refused first, in one line, before any key-by-key comparison could blame another."""
+    try:
+        saved = OmegaConf.load(run_dir / ".hydra" / "config.yaml")
+        agent, env = OmegaConf.select(saved, "agent.name"), OmegaConf.select(saved, "env.name")
+    except Exception:  # no readable config: the checkpoint checks say what is wrong
+        return
+    asked = (_override_value(given, "agent"), _override_value(given, "env"))
+    if asked[0] not in (None, agent) or asked[1] not in (None, env):
+        raise ConfigError(
+            f"resume={run_dir}: this run is {agent} on {env}; resume takes its agent and env from "
+            "the run: drop agent=/env=, or start a new run"
+        )
 
 
 def _flatten(node: object, prefix: str = "") -> dict[str, object]:

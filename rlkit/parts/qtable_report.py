@@ -57,6 +57,11 @@ def path_text(q_table: np.ndarray, env: Any) -> str:
 
 def plot_png(q_table: np.ndarray, env: Any, path: Path) -> None:
     """Heatmap of max_a Q(s, a) over the grid, each cell with its value and greedy arrow."""
+    import logging
+
+    # Its first import on a machine logs "generated new fontManager" at INFO, which Hydra's
+    # logging would print as if it were one of the run's lines.
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
     import matplotlib
 
     matplotlib.use("Agg")

@@ -10,7 +10,7 @@ from rich.console import Console
 import rlkit
 from rlkit.agents.protocol import Agent
 from rlkit.config.schema import Config
-from rlkit.errors import CheckpointError
+from rlkit.errors import CheckpointError, ConfigError
 from rlkit.run.state import LoopState
 from rlkit.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 
@@ -48,6 +48,7 @@ def read_resume_checkpoint(cfg: Config) -> dict[str, Any]:
     Raises:
         CheckpointError: missing directory or checkpoint, corrupt file, another agent, env or
             number of envs.
+        ConfigError: the run has already taken ``total_steps`` (the command to go on is named).
     """
     run_dir = Path(str(cfg.resume))
     if not run_dir.is_dir():
@@ -68,6 +69,13 @@ def read_resume_checkpoint(cfg: Config) -> dict[str, Any]:
             )
     if not (run_dir / "metrics.csv").is_file():
         raise CheckpointError(f"resume={run_dir}: metrics.csv is missing")
+    done = state["loop"].get("global_step", 0) if isinstance(state["loop"], dict) else 0
+    if isinstance(done, int) and done >= cfg.total_steps:
+        raise ConfigError(
+            f"resume={run_dir}: the run already took {done:,} of total_steps={cfg.total_steps:,}; "
+            f"to train on, raise the budget: python -m rlkit.train resume={run_dir} "
+            f"total_steps={2 * max(done, cfg.total_steps)}"
+        )
     return state
 
 

@@ -19,6 +19,7 @@ from rlkit.envs.ping_pong.render import held_keys
 from rlkit.envs.ping_pong.rules import keys_to_action
 from rlkit.errors import ConfigError
 from rlkit.run.run_dir import read_run_config
+from rlkit.tools.display import require_window
 from rlkit.tools.watch import (
     Episode,
     Pace,
@@ -87,6 +88,11 @@ def play_human(
         episodes = 5 if env_cfg.mode == "squash" else 1
     check_episodes(episodes)
     recorder = Recording(Path(record), env_cfg.obs_type) if record is not None else None
+    require_window(
+        "opponent=human",
+        "a person plays in a window; on a machine without one, watch an agent with "
+        "python -m rlkit.play run=<run> video=out.mp4",
+    )
     env = _open_window(env_cfg, agent)
     against = f"the agent of {run_dir}" if agent is not None else "the scripted player"
     log(

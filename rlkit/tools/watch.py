@@ -17,6 +17,7 @@ import numpy as np
 
 from rlkit.errors import ConfigError
 from rlkit.run.run_dir import read_run_config
+from rlkit.tools.display import require_window
 from rlkit.tools.video import VideoWriter, check_video
 
 
@@ -134,6 +135,8 @@ def _check_output(video: str | Path | None, render: str | None) -> Path | None:
         raise ConfigError(f"render={render}: the only choice is human (a window)")
     if video_path is not None and render == "human":
         raise ConfigError("video= and render=human cannot be combined (an env draws one way)")
+    if render == "human":
+        require_window("render=human", "record the episodes instead: video=out.mp4 (or .gif)")
     return video_path
 
 

@@ -37,6 +37,11 @@ def test_multirun_sweeps_seeds(in_tmp: Path) -> None:
     assert result.returncode == 0, result.stderr
     summaries = sorted(in_tmp.glob("runs/qlearning-cliff/multirun_*/*/summary.json"))
     assert [json.loads(p.read_text())["seed"] for p in summaries] == [0, 1]
+    # It ends with a table of the seeds and, last, the sweep directory.
+    lines = result.stdout.strip().splitlines()
+    assert Path(lines[-1]) == summaries[0].parent.parent.resolve()
+    assert lines[-4].split() == ["seed", "return", "time", "(s)", "run"]
+    assert [line.split()[0] for line in lines[-3:-1]] == ["0", "1"]
 
 
 def test_two_sweeps_at_once_get_their_own_directories(in_tmp: Path) -> None:

@@ -181,3 +181,26 @@ def test_bad_input_is_one_line_and_exit_2(
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert not list(tmp_path.glob("*.onnx")) and not list(tmp_path.glob("*.pt"))
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.mark.parametrize("name", ["cliff", "dqn", "ddpg"])
+def test_the_readmes_onnx_snippet_runs_as_written(
+    runs: dict[str, Path], name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = README.read_text()
+    block = text.split("<!-- onnx-snippet:begin -->")[1].split("<!-- onnx-snippet:end -->")[0]
+    code = block.split("```python\n")[1].split("```")[0]
+    export_onnx(runs[name])  # the default place: <run>/policy.onnx
+    placeholder = 'run = "runs/dqn-cliff/2026-12-03_07-30-00_seed0"'
+    assert placeholder in code
+    exec(code.replace(placeholder, f"run = {str(runs[name])!r}"), {})
+    printed = capsys.readouterr().out
+    agent = rlkit.load(runs[name])
+    obs, _ = rlkit.make_env(runs[name]).reset(seed=0)
+    if name == "ddpg":
+        assert "the action in the env's units" in printed
+    else:
+        assert printed.strip().endswith(f"-> {agent.predict(obs)}")

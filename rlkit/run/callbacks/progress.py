@@ -41,6 +41,7 @@ class ProgressBar(Callback):
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[speed]:>9} steps/s"),
+            TextColumn("ETA"),
             TimeRemainingColumn(),
             TextColumn("last return {task.fields[last_return]}"),
             console=run.console,
