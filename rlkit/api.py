@@ -27,7 +27,7 @@ from rlkit.errors import CheckpointError
 from rlkit.run.callbacks.base import Callback
 from rlkit.run.loop import run_training
 from rlkit.run.preflight import check_run_inputs
-from rlkit.run.run_dir import default_run_dir, read_run, read_run_config
+from rlkit.run.run_dir import check_new_run_dir, default_run_dir, read_run, read_run_config
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:-]+$")
 
@@ -102,6 +102,8 @@ def train(
     check_run_inputs(config)
     if run_dir is None:
         run_dir = default_run_dir(config)
+    else:
+        check_new_run_dir(run_dir, config.resume, "run_dir")
     run_dir = Path(run_dir).resolve()  # as the command line prints it
     (run_dir / ".hydra").mkdir(parents=True, exist_ok=True)
     OmegaConf.save(cfg, run_dir / ".hydra" / "config.yaml")

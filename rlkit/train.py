@@ -146,6 +146,10 @@ def main(argv: list[str] | None = None) -> None:
             configs = validate_overrides(overrides, multirun=multirun)
         except RlkitError as e:
             _fail(e)
+        try:
+            _check_output_dirs(overrides, configs[0].resume, multirun)
+        except RlkitError as e:
+            _fail(e)
         if not multirun and not any(o.startswith("hydra.run.dir=") for o in overrides):
             from rlkit.run.run_dir import default_run_dir
 
@@ -158,6 +162,18 @@ def main(argv: list[str] | None = None) -> None:
     _hydra_app()()
     if multirun:
         print_sweep_table(FINISHED)
+
+
+def _check_output_dirs(overrides: list[str], resume: str | None, multirun: bool) -> None:
+    """A run or sweep directory the user named must not hold a run already."""
+    from rlkit.run.run_dir import check_new_run_dir, check_new_sweep_dir
+
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key == "hydra.run.dir" and not multirun:
+            check_new_run_dir(value, resume, key)
+        if key == "hydra.sweep.dir" and multirun:
+            check_new_sweep_dir(value)
 
 
 def _sweep_dir_override(configs: list[Any]) -> list[str]:

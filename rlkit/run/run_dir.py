@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rlkit.errors import CheckpointError, ConfigError
+from rlkit.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint
 
 if TYPE_CHECKING:
     from rlkit.config.schema import Config
@@ -46,6 +47,56 @@ def claim_directory(base: Path) -> Path:
             n += 1
 
 
+RUN_FILES = ("metrics.csv", CHECKPOINT_NAME, "summary.json", ".hydra")
+"""What a run writes into its directory: one of them there means a run lives there."""
+
+
+def check_new_run_dir(run_dir: str | Path, resume: str | None, key: str) -> None:
+    """Refuse to start a run in a directory that already holds one (it would overwrite that
+    run's metrics, checkpoint and summary), and a resume aimed at the run it continues.
+
+    Args:
+        run_dir: where the new run would write.
+        resume: the run being continued (``resume=``), if any.
+        key: how the user named ``run_dir`` (``hydra.run.dir`` or ``run_dir``), for the message.
+
+    Raises:
+        ConfigError: ``run_dir`` holds a run, or is the resumed run's own directory.
+    """
+    run_dir = Path(run_dir)
+    if resume and run_dir.resolve() == Path(resume).resolve():
+        raise ConfigError(
+            f"{key}={run_dir} is the directory of the run that resume= continues: a resume writes "
+            "a new run directory and only reads the old one; drop "
+            f"{key}= (or give a new directory)"
+        )
+    held = [name for name in RUN_FILES if (run_dir / name).exists()]
+    if held:
+        raise ConfigError(
+            f"{key}={run_dir} already holds a run ({', '.join(held)}), which this run would "
+            f"overwrite; give a new directory, or continue that run with resume={run_dir}"
+        )
+
+
+def check_new_sweep_dir(sweep_dir: str | Path) -> None:
+    """Refuse a multirun into a sweep directory whose job directories already hold runs.
+
+    Raises:
+        ConfigError: a run lives in one of ``sweep_dir``'s subdirectories.
+    """
+    sweep_dir = Path(sweep_dir)
+    taken = sorted(
+        d.name for d in (sweep_dir.iterdir() if sweep_dir.is_dir() else ())
+        if d.is_dir() and any((d / name).exists() for name in RUN_FILES)
+    )  # fmt: skip
+    if taken:
+        raise ConfigError(
+            f"hydra.sweep.dir={sweep_dir} already holds runs ({', '.join(taken[:3])}"
+            f"{', ...' if len(taken) > 3 else ''}), which this sweep would overwrite; give a new "
+            "directory"
+        )
+
+
 def read_run_config(run_dir: str | Path) -> Config:
     """The typed config of a run (its ``.hydra/config.yaml``).
 
@@ -78,8 +129,6 @@ def read_run(run_dir: str | Path) -> tuple[Config, dict[str, Any]]:
         CheckpointError: the directory, its config or its checkpoint is missing, corrupt or from
             another agent.
     """
-    from rlkit.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint
-
     config = read_run_config(run_dir)
     state = load_checkpoint(Path(run_dir) / CHECKPOINT_NAME)
     saved_agent = state.get("meta", {}).get("agent") if isinstance(state, dict) else None
