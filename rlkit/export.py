@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from rlkit.config.cli_args import fail, parse_key_values, wants_help
+from rlkit.config.cli_args import fail, parse_bool, parse_key_values, wants_help
 from rlkit.errors import ConfigError, RlkitError
 from rlkit.tools.onnx_export import (
     INPUT_NAME,
@@ -34,8 +34,9 @@ __all__ = [
 KEYS = {
     "run": "the run directory to export (required)",
     "out": "the .onnx file to write (default: <run>/policy.onnx)",
+    "overwrite": "true: replace out= if it exists (default false)",
 }
-USAGE = "python -m rlkit.export run=<run_dir> [out=policy.onnx]"
+USAGE = "python -m rlkit.export run=<run_dir> [out=policy.onnx] [overwrite=false]"
 
 
 def _describe(report: ExportReport) -> str:
@@ -62,7 +63,8 @@ def main(argv: list[str] | None = None) -> None:
             raise ConfigError(f"give the run to export: {USAGE}")
         if args.get("out") is not None and not args["out"].endswith(".onnx"):
             raise ConfigError(f"out={args['out']} must end in .onnx")
-        report = export_onnx_report(args["run"], args.get("out"))
+        overwrite = parse_bool("overwrite", args.get("overwrite", "false"))
+        report = export_onnx_report(args["run"], args.get("out"), overwrite)
     except RlkitError as e:
         fail(e)
     print(_describe(report), flush=True)

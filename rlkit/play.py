@@ -87,6 +87,7 @@ KEYS = {
     "opponent_speed": "pong: the scripted player's paddle speed (px a frame)",
     "opponent_reaction": "pong: the scripted player's lag (frames)",
     "frame_skip": "pong: game frames per step",
+    "overwrite": "true: replace video= if it exists (default false)",
 }
 USAGE = (
     "python -m rlkit.play run=<run_dir> [episodes=5] [video=out.mp4|out.gif] [render=human] "
@@ -152,6 +153,7 @@ def run_command(args: dict[str, str]) -> list[Episode]:
         render=args.get("render"),
         seed=seed,
         deterministic=parse_bool("deterministic", args.get("deterministic", "true")),
+        overwrite=parse_bool("overwrite", args.get("overwrite", "false")),
         env_settings=settings,
     )
 
@@ -160,8 +162,10 @@ def _check_human_args(args: dict[str, str]) -> None:
     """The keys that make no sense for a person's game, each a one-line ConfigError."""
     if args.get("env", "pong") != "pong":
         raise ConfigError(f"env={args['env']}: opponent=human plays pong; valid: pong")
-    if "video" in args:
-        raise ConfigError("video= is for watching a run; a person's game is not filmed")
+    if "video" in args or "overwrite" in args:
+        raise ConfigError(
+            "video= is for watching a run (overwrite= with it); a person's game is not filmed"
+        )
     if "deterministic" in args:
         raise ConfigError("deterministic= is for watching a run; the person's opponent is greedy")
     if args.get("render", "human") != "human":

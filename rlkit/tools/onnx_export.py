@@ -60,27 +60,34 @@ def exportable_agents() -> list[str]:
     return [name for name, spec in AGENTS.items() if spec.uses_torch]
 
 
-def export_onnx(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write the policy of ``run_dir`` as ONNX to ``out`` (default ``<run_dir>/policy.onnx``).
+def export_onnx(
+    run_dir: str | Path, out: str | Path | None = None, overwrite: bool = False
+) -> Path:
+    """Write the policy of ``run_dir`` as ONNX to ``out`` (default ``<run_dir>/policy.onnx``);
+    an existing file is replaced only with ``overwrite``.
 
     Returns:
         The path written.
 
     Raises:
-        ConfigError: ``out`` does not end in ``.onnx``, or the run's agent has no policy network
-            (tabular Q-learning).
+        ConfigError: ``out`` does not end in ``.onnx`` or exists (without ``overwrite``), or the
+            run's agent has no policy network (tabular Q-learning).
         CheckpointError: the run directory, its config or its checkpoint is missing or corrupt.
     """
-    return export_onnx_report(run_dir, out).path
+    return export_onnx_report(run_dir, out, overwrite).path
 
 
-def export_onnx_report(run_dir: str | Path, out: str | Path | None = None) -> ExportReport:
+def export_onnx_report(
+    run_dir: str | Path, out: str | Path | None = None, overwrite: bool = False
+) -> ExportReport:
     """``export_onnx``, returning what was written and the measured onnxruntime/PyTorch gap."""
     started = time.perf_counter()
     run_dir = Path(run_dir)
     out = run_dir / "policy.onnx" if out is None else Path(out)
     if out.suffix != ".onnx":
         raise ConfigError(f"out={out} must end in .onnx")
+    if out.exists() and not overwrite:
+        raise ConfigError(f"out={out} exists; give another name, or overwrite=true to replace it")
     config = read_run_config(run_dir)
     if config.agent.name not in exportable_agents():
         raise ConfigError(

@@ -23,15 +23,19 @@ GIF_MAX_SIDE = 400
 """GIF frames are shrunk by a whole factor until their longest side is at most this."""
 
 
-def check_video(video: str | Path | None) -> Path | None:
+def check_video(video: str | Path | None, overwrite: bool = False) -> Path | None:
     """``video`` as a Path (``None`` stays ``None``); a ConfigError for a format not in
-    VIDEO_FORMATS."""
+    VIDEO_FORMATS, or for a file that exists unless ``overwrite``."""
     if video is None:
         return None
     path = Path(video)
     if path.suffix.lower() not in VIDEO_FORMATS:
         raise ConfigError(
             f"video={video}: unsupported format; valid: {', '.join(s[1:] for s in VIDEO_FORMATS)}"
+        )
+    if path.exists() and not overwrite:
+        raise ConfigError(
+            f"video={video} exists; give another name, or overwrite=true to replace it"
         )
     return path
 

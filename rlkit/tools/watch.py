@@ -81,6 +81,7 @@ def play(
     seed: int = 0,
     deterministic: bool = True,
     env_settings: dict[str, Any] | None = None,
+    overwrite: bool = False,
     log: Callable[[str], None] = print,
 ) -> list[Episode]:
     """Play a run's agent for ``episodes`` episodes in the run's env; print each and the mean.
@@ -93,6 +94,7 @@ def play(
         seed: the first reset's seed.
         deterministic: the agent's greedy action, or its exploring one.
         env_settings: pong fields to change (``opponent_speed=6``...), for pong runs.
+        overwrite: replace ``video`` if it exists (else that is a ConfigError).
         log: where the lines go (``print``; ``lambda s: None`` for silence).
 
     Returns:
@@ -103,7 +105,7 @@ def play(
         ConfigError: a bad argument (an unsupported video format, episodes < 1, ...).
     """
     check_episodes(episodes)
-    video_path = _check_output(video, render)
+    video_path = _check_output(video, render, overwrite)
     render_mode = "rgb_array" if video_path is not None else render
     env_cfg, agent, env = _load_run(run_dir, env_settings or {}, render_mode)
     writer = None
@@ -128,9 +130,9 @@ def play(
     return played
 
 
-def _check_output(video: str | Path | None, render: str | None) -> Path | None:
+def _check_output(video: str | Path | None, render: str | None, overwrite: bool) -> Path | None:
     """The video's path, after checking that ``video`` and ``render`` make sense together."""
-    video_path = check_video(video)
+    video_path = check_video(video, overwrite)
     if render not in (None, "human"):
         raise ConfigError(f"render={render}: the only choice is human (a window)")
     if video_path is not None and render == "human":

@@ -68,3 +68,27 @@ def test_an_empty_directory_may_take_a_run(in_tmp: Path) -> None:
     (in_tmp / "empty").mkdir()
     run = rlkit.train("qlearning", "cliff", total_steps=300, progress=False, run_dir="empty")
     assert (run.dir / "summary.json").is_file()
+
+
+def test_an_existing_video_or_onnx_file_is_kept_unless_asked(
+    run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import rlkit.export
+    import rlkit.play
+
+    dqn = rlkit.train("dqn", "cliff", total_steps=300, progress=False, device="cpu").dir
+    for path in (Path("a.gif"), dqn / "policy.onnx"):
+        path.write_bytes(b"the user's own file")
+    with pytest.raises(SystemExit):
+        rlkit.play.main([f"run={run}", "episodes=1", "video=a.gif"])
+    assert "video=a.gif exists; give another name, or overwrite=true" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        rlkit.export.main([f"run={dqn}"])
+    assert "policy.onnx exists; give another name, or overwrite=true" in capsys.readouterr().err
+    assert (
+        Path("a.gif").read_bytes() == (dqn / "policy.onnx").read_bytes() == b"the user's own file"
+    )
+    rlkit.play.main([f"run={run}", "episodes=1", "video=a.gif", "overwrite=true"])
+    rlkit.export.main([f"run={dqn}", "overwrite=true"])
+    assert Path("a.gif").read_bytes()[:3] == b"GIF"
+    assert (dqn / "policy.onnx").read_bytes() != b"the user's own file"

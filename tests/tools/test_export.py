@@ -193,7 +193,7 @@ def test_the_readmes_onnx_snippet_runs_as_written(
     text = README.read_text()
     block = text.split("<!-- onnx-snippet:begin -->")[1].split("<!-- onnx-snippet:end -->")[0]
     code = block.split("```python\n")[1].split("```")[0]
-    export_onnx(runs[name])  # the default place: <run>/policy.onnx
+    export_onnx(runs[name], overwrite=True)  # the default place: <run>/policy.onnx
     placeholder = 'run = "runs/dqn-cliff/2026-12-03_07-30-00_seed0"'
     assert placeholder in code
     exec(code.replace(placeholder, f"run = {str(runs[name])!r}"), {})
