@@ -30,3 +30,7 @@ class InvalidActionError(RlkitError, ValueError):
 
 class InvalidObservationError(RlkitError, ValueError):
     """An observation that is not of the agent's observation space (wrong shape or value)."""
+
+
+class TrainingDiverged(RlkitError):
+    """A loss or a weight became NaN or infinite; the run stopped without checkpointing it."""

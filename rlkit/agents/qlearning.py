@@ -64,7 +64,8 @@ class QLearning:
     def _greedy(self, state: int) -> int:
         q = self.q_table[state].tolist()  # a handful of floats: plain Python beats numpy here
         best_value = max(q)
-        best = [a for a, value in enumerate(q) if value == best_value]
+        # A NaN row (a diverged table, which the NaN guard then reports) leaves every action tied.
+        best = [a for a, value in enumerate(q) if value == best_value] or list(range(len(q)))
         # Break ties at random: with Q at zeros, argmax would always pick "up" first.
         return best[0] if len(best) == 1 else best[int(self.rng.integers(len(best)))]
 

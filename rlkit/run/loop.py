@@ -32,6 +32,7 @@ from rlkit.run.callbacks.base import Callback, CallbackList
 from rlkit.run.callbacks.checkpoints import PeriodicCheckpoint
 from rlkit.run.callbacks.csv_logger import CSVLogger
 from rlkit.run.callbacks.evaluation import PeriodicEvaluation
+from rlkit.run.callbacks.nan_guard import NaNGuard
 from rlkit.run.callbacks.progress import ProgressBar
 from rlkit.run.callbacks.stop_at_return import StopAtReturn
 from rlkit.run.callbacks.stop_on_signal import StopOnSignal, TrainingStopped
@@ -163,8 +164,9 @@ def _final_next_obs(next_obs: np.ndarray, done: np.ndarray, infos: dict[str, Any
 
 def builtin_callbacks(cfg: Config, resumed_from: Path | None = None) -> list[Callback]:
     """The callbacks every run has, in the order they run: ``metrics.csv``, the training
-    metrics, periodic evaluation, stop at a return, periodic checkpoints, the progress bar."""
-    callbacks: list[Callback] = [CSVLogger(resumed_from), TrainingMetrics()]
+    metrics, the NaN guard, periodic evaluation, stop at a return, periodic checkpoints, the
+    progress bar."""
+    callbacks: list[Callback] = [CSVLogger(resumed_from), TrainingMetrics(), NaNGuard()]
     if cfg.eval_interval is not None:
         callbacks.append(PeriodicEvaluation())
     if cfg.stop_at_return is not None:

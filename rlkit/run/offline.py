@@ -15,6 +15,7 @@ from rlkit.config.schema import Config
 from rlkit.envkit.make import make_env
 from rlkit.run.callbacks.base import Callback, CallbackList
 from rlkit.run.callbacks.csv_logger import CSVLogger
+from rlkit.run.callbacks.nan_guard import NaNGuard
 from rlkit.run.callbacks.progress import ProgressBar
 from rlkit.run.context import RunContext
 from rlkit.run.state import LoopState
@@ -37,7 +38,7 @@ def run_offline(
     print_update(console, agent)
     train, held_out = dataset.split(agent.val_fraction, cfg.seed)
     state = LoopState(obs=np.zeros(0), episode_return=np.zeros(0), episode_length=np.zeros(0))
-    builtin: list[Callback] = [CSVLogger(), *([ProgressBar()] if cfg.progress else [])]
+    builtin: list[Callback] = [CSVLogger(), NaNGuard(), *([ProgressBar()] if cfg.progress else [])]
     run = RunContext(
         cfg, agent, run_dir, state, console, CallbackList([*builtin, *callbacks]),
         budget=agent.epochs, label=f"{cfg.agent.name} on {len(train):,} pairs",

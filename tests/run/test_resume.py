@@ -180,7 +180,7 @@ def test_bad_resume_is_one_line_and_loses_nothing(in_tmp: Path, damage: str) -> 
         expected = "truncated, corrupt"
     elif damage == "other_agent":
         args.append("agent=dqn")
-        expected = "the checkpoint is from agent 'qlearning', this run asks for 'dqn'"
+        expected = "this run is qlearning on cliff; resume takes its agent and env from the run"
     else:
         checkpoint.unlink()
         expected = "no checkpoint at"
