@@ -11,6 +11,7 @@ intact.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zipfile
@@ -40,18 +41,28 @@ def save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
     Raises:
         TypeError: ``state`` holds a value of another type (the message says which and where);
             nothing is written then.
+        CheckpointError: the file cannot be written (a full disk, a missing or unwritable
+            directory); the previous checkpoint at ``path``, if any, is left as it was.
     """
     path = Path(path)
     arrays: dict[str, np.ndarray] = {}
     tree = {"format": FORMAT_VERSION, "state": encode(state, arrays)}
     tree_bytes = np.frombuffer(json.dumps(tree).encode(), dtype=np.uint8)
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        # numpy's stubs take **arrays for its allow_pickle flag, which the names never are.
-        np.savez(f, __tree__=tree_bytes, **arrays)  # type: ignore[arg-type]
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            # numpy's stubs take **arrays for its allow_pickle flag, which the names never are.
+            np.savez(f, __tree__=tree_bytes, **arrays)  # type: ignore[arg-type]
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:  # a full disk, a directory gone or not writable
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        kept = "the last one written is intact" if path.is_file() else "none was written before"
+        raise CheckpointError(
+            f"cannot write the checkpoint {path} ({e.strerror or e}); {kept}"
+        ) from e
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from collections import deque
 from collections.abc import Mapping
@@ -71,12 +72,30 @@ def test_a_crash_while_saving_keeps_the_previous_checkpoint(
     save_checkpoint(path, {"version": 1})
 
     def crash(*args: object, **kwargs: object) -> None:
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(np, "savez", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(CheckpointError) as info:
         save_checkpoint(path, {"version": 2})
+    assert str(info.value) == (
+        f"cannot write the checkpoint {path} (No space left on device); "
+        "the last one written is intact"
+    )
     assert load_checkpoint(path) == {"version": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.npz"]  # no temporary file left
+
+
+def test_an_unwritable_place_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "not_a_dir").write_text("a file where the run directory was")
+    with pytest.raises(CheckpointError, match=r"cannot write the checkpoint .*none was written"):
+        save_checkpoint(tmp_path / "not_a_dir" / "c.npz", {"version": 1})
+
+
+def test_a_zip_that_is_not_a_checkpoint_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.npz"
+    np.savez(path, weights=np.zeros(3))  # a plain npz: no __tree__
+    with pytest.raises(CheckpointError, match="not an rlkit checkpoint"):
+        load_checkpoint(path)
 
 
 def test_missing_checkpoint(tmp_path: Path) -> None:
