@@ -70,7 +70,10 @@ def read_resume_checkpoint(cfg: Config) -> dict[str, Any]:
     if not (run_dir / "metrics.csv").is_file():
         raise CheckpointError(f"resume={run_dir}: metrics.csv is missing")
     done = state["loop"].get("global_step", 0) if isinstance(state["loop"], dict) else 0
-    if isinstance(done, int) and done >= cfg.total_steps:
+    # A run killed after its last checkpoint but before summary.json may resume: it then only
+    # evaluates and writes its summary.
+    finished = (run_dir / "summary.json").is_file()
+    if isinstance(done, int) and done >= cfg.total_steps and finished:
         raise ConfigError(
             f"resume={run_dir}: the run already took {done:,} of total_steps={cfg.total_steps:,}; "
             f"to train on, raise the budget: python -m rlkit.train resume={run_dir} "
