@@ -118,7 +118,9 @@ class DQN:
             self._update = torch.compile(self.update)
         elif self.update_backend == "cuda_graphs":
             self._update = GraphedUpdate(self.update, [self.optimizer])
-            self._greedy_graph = GraphedPolicy(lambda x: self.q_net(x).argmax(dim=1), self.device)
+            if cfg.cuda_graphs:  # asked for: the per-shape policy graphs are not yet GPU-tested
+                greedy = GraphedPolicy(lambda x: self.q_net(x).argmax(dim=1), self.device)
+                self._greedy_graph = greedy
         elif self.update_backend == "numpy":
             self._numpy = NumpyQUpdate(
                 self.q_net,
