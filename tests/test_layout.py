@@ -1,0 +1,64 @@
+"""The shape docs/architecture.md describes, kept true: short functions, and each layer importing
+only from the layers below it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LONGEST = 60
+# Top to bottom; a module may import from its own layer and the ones after it.
+LAYERS = [
+    ("rlkit.train", "rlkit.play", "rlkit.export", "rlkit.tools"),
+    ("rlkit.api",),
+    ("rlkit.run",),
+    ("rlkit.agents",),
+    ("rlkit.fast", "rlkit.envkit"),
+    ("rlkit.config",),
+    ("rlkit.nets",),
+    ("rlkit.parts", "rlkit.storage", "rlkit.envs"),
+    ("rlkit.errors",),
+]
+
+
+def _sources() -> list[Path]:
+    return sorted([*(ROOT / "rlkit").rglob("*.py"), *(ROOT / "envs").rglob("*.py")])
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    name = ".".join(("rlkit", *parts) if parts[0] == "envs" else parts)
+    return name.removesuffix(".__init__")
+
+
+def _layer(module: str) -> int | None:
+    for i, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return i
+    return None
+
+
+def test_no_function_is_longer_than_60_lines() -> None:
+    long = []
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+                if lines > LONGEST:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines})")
+    assert not long, long
+
+
+def test_layers_import_only_downwards() -> None:
+    upward = []
+    for path in _sources():
+        here = _layer(_module(path))
+        if here is None:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                there = _layer(node.module)
+                if there is not None and there < here:
+                    upward.append(f"{_module(path)} imports {node.module}")
+    assert not upward, upward
