@@ -62,7 +62,7 @@ def _killed_and_resumed(args: list[str], root: Path, kills: int, seed: int, whol
         process = _train([*BASE, *args] if last is None else [f"resume={last}"], run_dir, root)
         if attempt < kills:
             # Anywhere: in the imports, the training, a checkpoint write or the evaluation.
-            time.sleep(rng.uniform(0.3, 0.9) * whole_s)
+            time.sleep(rng.uniform(0.2, 0.75) * whole_s)
             process.send_signal(signal.SIGKILL)
         _, err = process.communicate(timeout=300)
         if process.returncode == 0 or (run_dir / "summary.json").is_file():
