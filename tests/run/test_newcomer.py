@@ -149,3 +149,11 @@ def test_the_progress_bar_labels_its_time(in_tmp: Path, monkeypatch: pytest.Monk
     shown.print(bar._progress.get_renderable())
     bar.on_training_end(Run())  # type: ignore[arg-type]
     assert "ETA" in shown.export_text()
+
+
+def test_printing_the_config_claims_no_run_directory(in_tmp: Path) -> None:
+    from helpers import run_cli
+
+    result = run_cli("agent=dqn", "env=cliff", "--cfg", "job", cwd=in_tmp)
+    assert result.returncode == 0 and "name: dqn" in result.stdout
+    assert not (in_tmp / "runs").exists()
