@@ -1,3 +1,4 @@
-"""Configs: the typed dataclasses that hold every default (``schema.py``), Hydra composition with
-one-line errors (``compose.py``), the checks of a run's inputs before anything is written
-(``preflight.py``), and the ``key=value`` parsing of the small commands (``cli_args.py``)."""
+"""Configs: the typed dataclasses that hold every default (``schema.py``), and Hydra composition
+with one-line errors (``compose.py``), reading env configs included; ``cli_args.py`` parses the
+``key=value`` arguments of the small commands. The checks of a whole run's inputs are in
+``rlkit/run/preflight.py``, above the agents they build."""
