@@ -30,6 +30,7 @@ from benchlib import machine, ratio_table, run_rlkit, write_section
 SB3_DEFAULTS = {
     # SB3 DQN's constructor defaults (stable_baselines3/dqn/dqn.py), mapped to rlkit's fields.
     "agent.lr": 1e-4,
+    "agent.lr_end": "null",  # a constant rate (the CartPole preset anneals it)
     "agent.buffer_size": 1_000_000,
     "agent.learning_starts": 100,
     "agent.batch_size": 32,
