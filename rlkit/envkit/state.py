@@ -20,11 +20,10 @@ skipped along with their own random generators: rlkit never samples actions from
 The recorded values are copies, taken and checked by ``rlkit.storage.codec.plain_copy``: plain
 Python and numpy values that do not change as the env runs on, and that
 ``rlkit.storage.checkpoint`` stores without pickle and loads back as the same types, numpy scalar
-dtypes included. Restoring imports
-nothing and calls nothing named by the state: classes are compared by name and bit generators come
-from a fixed list. States of format 1, which tagged every container themselves
-(``{"tuple": [...]}``, ``{"dict": [[key, value], ...]}``, ``{"numpy": 0-d array}``, ...), are
-still read, from the checkpoints of older rlkit versions.
+dtypes included. Restoring imports nothing and calls nothing named by the state: classes are
+compared by name and bit generators come from a fixed list. States of format 1, which tagged
+every container themselves (``{"tuple": [...]}``, ``{"dict": [[key, value], ...]}``,
+``{"numpy": 0-d array}``, ...), are still read, from the checkpoints of older rlkit versions.
 """
 
 from __future__ import annotations

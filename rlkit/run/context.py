@@ -13,6 +13,7 @@ from rich.console import Console
 from rlkit.agents.protocol import Agent
 from rlkit.config.schema import Config
 from rlkit.run.callbacks.base import CallbackList, Record
+from rlkit.run.callbacks.nan_guard import check_finite
 from rlkit.run.evaluate import EVAL_SEED_OFFSET, evaluate
 from rlkit.run.resume import save_training_state
 from rlkit.run.state import LoopState
@@ -36,6 +37,8 @@ class RunContext:
     """What the progress bar counts to: ``total_steps``, or epochs for an offline agent."""
     label: str = ""
     """The progress bar's description."""
+    last_checkpoint_step: int | None = None
+    """The step of the last checkpoint this sitting wrote."""
     collecting: bool = False
     """Whether the loop is taking env steps (a signal then waits for the step to end)."""
     stopped_by: int | None = None
@@ -72,8 +75,11 @@ class RunContext:
         self.callbacks.on_checkpoint(self)
         self.state.train_time_s = self.train_time()
         self.state.last_metrics = {k: float(v) for k, v in self.state.last_metrics.items()}
+        agent_state = self.agent.state_dict()
+        check_finite(self, agent_state)  # a checkpoint never holds diverged numbers
         path = self.run_dir / CHECKPOINT_NAME
-        save_training_state(path, self.cfg, self.agent, self.state, self.envs)
+        save_training_state(path, self.cfg, agent_state, self.state, self.envs)
+        self.last_checkpoint_step = self.state.global_step
 
     def end_with_evaluation(self) -> np.ndarray:
         """How every run ends: a checkpoint, then the final evaluation, recorded (the checkpoint

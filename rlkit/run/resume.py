@@ -16,9 +16,10 @@ from rlkit.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_chec
 
 
 def save_training_state(
-    path: Path, cfg: Config, agent: Agent, state: LoopState, envs: Any | None
+    path: Path, cfg: Config, agent_state: dict[str, Any], state: LoopState, envs: Any | None
 ) -> None:
-    """Write the agent's and the loop's state, and the envs' where they can be saved."""
+    """Write the agent's state (``agent.state_dict()``) and the loop's, and the envs' where they
+    can be saved."""
     from rlkit.envkit.state import EnvStateError, get_vector_env_state
 
     try:
@@ -37,7 +38,7 @@ def save_training_state(
             },
             "loop": state.to_dict(),
             "envs": env_states,
-            "agent": agent.state_dict(),
+            "agent": agent_state,
         },
     )
 

@@ -87,7 +87,8 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def _is_tensor(value: Any) -> bool:
+def is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a PyTorch tensor (told without importing torch)."""
     return type(value).__module__.startswith("torch") and hasattr(value, "detach")
 
 
@@ -120,7 +121,7 @@ def _kind(value: Any, plain: bool) -> str | None:
             return name
     if isinstance(value, _SCALARS[1:]):
         return "scalar"
-    return "tensor" if _is_tensor(value) else None
+    return "tensor" if is_tensor(value) else None
 
 
 def encode(value: Any, arrays: dict[str, np.ndarray], path: tuple[Any, ...] = ()) -> Any:

@@ -11,20 +11,17 @@ import numpy as np
 from rlkit.errors import TrainingDiverged
 from rlkit.run.callbacks.base import Callback, Record
 from rlkit.storage.checkpoint import CHECKPOINT_NAME
+from rlkit.storage.codec import is_tensor
 
 if TYPE_CHECKING:
     from rlkit.run.context import RunContext
 
 
 class NaNGuard(Callback):
-    """A non-finite training metric (every ``log_interval``) or a non-finite number in the agent's
-    state (before every checkpoint) stops the run with one line naming the step and the last good
-    checkpoint. The check comes before the checkpoint is written, so a checkpoint never holds
-    the diverged weights: resuming from it starts from the last finite state."""
-
-    def __init__(self) -> None:
-        """No checkpoint written yet in this sitting."""
-        self.last_good: int | None = None
+    """A non-finite training metric (checked every ``log_interval``) stops the run with one line
+    naming the step and the last good checkpoint. The checkpoint itself refuses non-finite
+    numbers (``check_finite``, called by ``RunContext.save_checkpoint`` on the state it writes), so
+    resuming starts from the last finite state."""
 
     def on_record(self, run: RunContext, record: Record) -> None:
         """Check the agent's training metrics."""
@@ -32,27 +29,29 @@ class NaNGuard(Callback):
             return
         bad = [f"{k}={v}" for k, v in record.values.items() if not math.isfinite(float(v))]
         if bad:
-            self._stop(run, ", ".join(bad))
+            raise diverged(run, ", ".join(bad))
 
-    def on_checkpoint(self, run: RunContext) -> None:
-        """Check every number the checkpoint would hold, before it is written."""
-        bad = next(_non_finite(run.agent.state_dict(include_buffer=False)), None)
-        if bad is not None:
-            self._stop(run, f"the agent's {bad} holds NaN or inf")
-        self.last_good = run.state.global_step
 
-    def _stop(self, run: RunContext, what: str) -> None:
-        checkpoint = run.run_dir / CHECKPOINT_NAME
-        if self.last_good is not None:
-            kept = f"the last good checkpoint is {checkpoint} (step {self.last_good:,})"
-        elif checkpoint.is_file():
-            kept = f"the last good checkpoint is {checkpoint} (from before this sitting)"
-        else:
-            kept = "no checkpoint was written before it"
-        raise TrainingDiverged(
-            f"training diverged at step {run.state.global_step:,}: {what}; {kept}. A lower "
-            "learning rate, gradient clipping (agent.max_grad_norm) or the Huber loss often helps"
-        )
+def check_finite(run: RunContext, agent_state: dict[str, Any]) -> None:
+    """Raise ``TrainingDiverged`` if the agent state a checkpoint would hold has NaN or inf."""
+    bad = next(_non_finite(agent_state), None)
+    if bad is not None:
+        raise diverged(run, f"the agent's {bad} holds NaN or inf")
+
+
+def diverged(run: RunContext, what: str) -> TrainingDiverged:
+    """The one-line error: the step, what went non-finite, and the last good checkpoint."""
+    checkpoint = run.run_dir / CHECKPOINT_NAME
+    if run.last_checkpoint_step is not None:
+        kept = f"the last good checkpoint is {checkpoint} (step {run.last_checkpoint_step:,})"
+    elif checkpoint.is_file():
+        kept = f"the last good checkpoint is {checkpoint} (from before this sitting)"
+    else:
+        kept = "no checkpoint was written before it"
+    return TrainingDiverged(
+        f"training diverged at step {run.state.global_step:,}: {what}; {kept}. A lower "
+        "learning rate, gradient clipping (agent.max_grad_norm) or the Huber loss often helps"
+    )
 
 
 def _non_finite(node: Any, path: str = "state") -> Iterator[str]:
@@ -64,7 +63,7 @@ def _non_finite(node: Any, path: str = "state") -> Iterator[str]:
         for i, value in enumerate(node):
             yield from _non_finite(value, f"{path}[{i}]")
     else:
-        if type(node).__module__.startswith("torch") and hasattr(node, "detach"):
+        if is_tensor(node):
             node = node.detach().cpu().numpy()
         if isinstance(node, np.ndarray) and node.dtype.kind == "f" and not np.isfinite(node).all():
             yield path
