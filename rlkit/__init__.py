@@ -15,11 +15,16 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from rlkit.api import Run, load, make_env, train
+    from rlkit.compare.command import compare
 
-__all__ = ["Run", "__version__", "load", "make_env", "train"]
+__all__ = ["Run", "__version__", "compare", "load", "make_env", "train"]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "compare":
+        import importlib
+
+        return importlib.import_module("rlkit.compare")  # a module that calls as a function
     if name in ("train", "load", "make_env", "Run"):
         from rlkit import api
 

@@ -114,16 +114,25 @@ def train(
     return Run(dir=run_dir, summary=summary, config=config)
 
 
-def load(run_dir: str | Path, device: str = "cpu") -> Agent:
-    """The trained agent of a run directory, ready for ``agent.predict(obs, deterministic=True)``.
+def load(path: str | Path, device: str = "cpu") -> Agent:
+    """The trained agent of a policy file (``agent.save(path)``) or a run directory (its
+    ``policy.npz``, or its checkpoint for runs older than that file), without the replay buffer;
+    ready for ``action, _ = agent.predict(obs, deterministic=True)``.
 
     ``device`` (``cpu``, ``cuda`` or ``auto``) is where a torch agent's networks go.
 
     Raises:
-        CheckpointError: the directory, its config or its checkpoint is missing, corrupt or from
+        CheckpointError: the path, its config or its checkpoint is missing, corrupt or from
             another agent.
     """
-    config, state = read_run(run_dir)
+    from rlkit.agents.policy_file import POLICY_NAME, load_policy
+
+    path = Path(path)
+    if path.is_file():
+        return load_policy(path, device)
+    if (path / POLICY_NAME).is_file():
+        return load_policy(path / POLICY_NAME, device)
+    config, state = read_run(path)
     env = build_env(config.env)
     agent = AGENTS[config.agent.name].build(
         config.agent,
@@ -137,7 +146,7 @@ def load(run_dir: str | Path, device: str = "cpu") -> Agent:
     try:
         agent.load_state_dict(state["agent"])
     except (KeyError, ValueError, TypeError) as e:
-        raise CheckpointError(f"the checkpoint in {run_dir} does not fit its agent: {e}") from e
+        raise CheckpointError(f"the checkpoint in {path} does not fit its agent: {e}") from e
     return agent
 
 

@@ -53,9 +53,9 @@ def greedy_returns(model: object, episodes: int, seed: int) -> list[float]:
     from rlkit.config.compose import compose_config
     from rlkit.run.evaluate import evaluate
 
-    class Greedy:  # rlkit's agent interface over SB3's predict
-        def predict(self, obs: object) -> object:
-            return model.predict(obs, deterministic=True)[0]
+    class Greedy:  # always deterministic, whatever the caller asks
+        def predict(self, obs: object, deterministic: bool = True, **unused: object) -> object:
+            return model.predict(obs, deterministic=True)
 
     env_cfg = compose_config(["agent=ddpg", "env=lunarlander"])[1].env
     assert env_cfg.id == ENV_ID

@@ -44,7 +44,9 @@ def play_games(run_dir: Path, games: int, seed: int) -> tuple[list[int], list[in
         obs, info = env.reset(seed=seed + game)
         done = False
         while not done:
-            obs, _, terminated, truncated, info = env.step(agent.predict(obs))
+            obs, _, terminated, truncated, info = env.step(
+                agent.predict(obs, deterministic=True)[0]
+            )
             done = terminated or truncated
         ours.append(int(info["score"][0]))
         theirs.append(int(info["score"][1]))

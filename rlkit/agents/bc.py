@@ -57,7 +57,7 @@ class BC:
         """Build the policy network and its optimiser; seed everything."""
         self.cfg = cfg
         self.device = torch.device(device)
-        self.observation_space = observation_space
+        self.observation_space, self.action_space = observation_space, action_space
         self.obs_shape = observation_space.shape
         self.n_actions = int(action_space.n)
         self.rng = np.random.default_rng(seed)
@@ -117,10 +117,21 @@ class BC:
         """The cloned policy's actions for a batch of observations (BC does not explore)."""
         return self._logits(obs).argmax(dim=1).cpu().numpy()
 
-    def predict(self, obs: Any, deterministic: bool = True) -> Any:
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = False,
+    ) -> tuple[Any, None]:
         """argmax_a π(obs)[a] for one observation or a batch; with ``deterministic=False`` an
-        action sampled from softmax(π(obs))."""
-        batch, single = observation_batch(obs, self.observation_space)
+        action sampled from softmax(π(obs)).
+
+        SB3's signature and return value, ``(action, state)``, so that SB3's ``evaluate_policy``
+        and code written for SB3 take this agent; ``state`` is always ``None`` (no recurrent
+        policy) and ``episode_start`` is unused. ``deterministic`` defaults to ``False`` as in
+        SB3: pass ``True`` for the greedy policy."""
+        batch, single = observation_batch(observation, self.observation_space)
         logits = self._logits(batch.astype(self.observation_space.dtype, copy=False))
         if deterministic:
             actions = logits.argmax(dim=1).cpu().numpy()
@@ -129,12 +140,19 @@ class BC:
             cumulative = probs.cumsum(axis=1)
             draws = self.rng.random((len(probs), 1)) * cumulative[:, -1:]
             actions = (draws > cumulative).sum(axis=1)
-        return int(actions[0]) if single else actions
+        return (int(actions[0]) if single else actions), None
+
+    def save(self, path: str | Path) -> Path:
+        """Write the policy file that ``rlkit.load(path)`` reads: the config, the spaces and the
+        weights, without the replay buffer (SB3's ``model.save``)."""
+        from rlkit.agents.policy_file import save_policy
+
+        return save_policy(path, self)
 
     def store(self, transition: Transition) -> None:
         """Nothing: behaviour cloning learns from its dataset, not from its own play."""
 
-    def learn(self, global_step: int) -> dict[str, Any] | None:
+    def run_due_updates(self, global_step: int) -> dict[str, Any] | None:
         """Nothing: training happens in ``fit_epoch`` (the loop runs it for an offline agent)."""
         return None
 

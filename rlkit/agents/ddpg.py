@@ -62,7 +62,7 @@ class DDPG:
         self.cfg = cfg
         self.device = torch.device(device)
         self.gamma_powers = gamma_powers(cfg.gamma, 1, self.device)
-        self.observation_space = observation_space
+        self.observation_space, self.action_space = observation_space, action_space
         self.obs_shape = observation_space.shape
         self.action_dim = int(np.prod(action_space.shape))
         self.scaler = ActionScaler(action_space)
@@ -150,17 +150,37 @@ class DDPG:
             unit = np.clip(self._actor_actions(obs) + self.noise.sample(), -1.0, 1.0)
         return self.scaler.to_env(unit.reshape(len(obs), *self.scaler.low.shape))
 
-    def predict(self, obs: Any, deterministic: bool = True) -> np.ndarray:
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = False,
+    ) -> tuple[Any, None]:
         """μ(obs) in the env's units, for one observation or a batch (noise unless
-        ``deterministic``)."""
+        ``deterministic``).
+
+        SB3's signature and return value, ``(action, state)``, so that SB3's ``evaluate_policy``
+        and code written for SB3 take this agent; ``state`` is always ``None`` (no recurrent
+        policy) and ``episode_start`` is unused. ``deterministic`` defaults to ``False`` as in
+        SB3: pass ``True`` for the greedy policy."""
         # The env's dtype: float32 for vectors, uint8 for frames (the encoder scales those).
-        batch, single = observation_batch(obs, self.observation_space, self.observation_space.dtype)
+        batch, single = observation_batch(
+            observation, self.observation_space, self.observation_space.dtype
+        )
         unit = self._actor_actions(batch)
         if not deterministic:
             noise = self.cfg.noise_sigma * self.rng.standard_normal(unit.shape)
             unit = np.clip(unit + noise, -1.0, 1.0)
         actions = self.scaler.to_env(unit.reshape(len(batch), *self.scaler.low.shape))
-        return actions[0] if single else actions
+        return (actions[0] if single else actions), None
+
+    def save(self, path: str | Path) -> Path:
+        """Write the policy file that ``rlkit.load(path)`` reads: the config, the spaces and the
+        weights, without the replay buffer (SB3's ``model.save``)."""
+        from rlkit.agents.policy_file import save_policy
+
+        return save_policy(path, self)
 
     def policy_module(self) -> nn.Module:
         """A CPU copy of μ in eval mode with the rescaling to the env's bounds inside:
@@ -228,7 +248,7 @@ class DDPG:
             return 1.0
         return linear_schedule(1.0, 0.0, self.cfg.lr_decay_steps, global_step)
 
-    def learn(self, global_step: int) -> dict[str, Any] | None:
+    def run_due_updates(self, global_step: int) -> dict[str, Any] | None:
         """Run the gradient steps that fall due by ``global_step``."""
         cfg = self.cfg
         started = global_step >= cfg.learning_starts and len(self.buffer) >= cfg.batch_size

@@ -65,7 +65,7 @@ class DQN:
         self.cfg = cfg
         self.device = torch.device(device)
         self.n_actions = int(action_space.n)
-        self.observation_space = observation_space
+        self.observation_space, self.action_space = observation_space, action_space
         self.obs_shape = observation_space.shape
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
@@ -160,17 +160,35 @@ class DQN:
             return self._greedy_graph(obs)
         return self._q_values(obs).argmax(dim=1).cpu().numpy()
 
-    def predict(self, obs: Any, deterministic: bool = True) -> Any:
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = False,
+    ) -> tuple[Any, None]:
         """argmax_a q(obs, a) for one observation or a batch (ε-greedy with the final ε if not
-        ``deterministic``)."""
-        batch, single = observation_batch(obs, self.observation_space)
+        ``deterministic``).
+
+        SB3's signature and return value, ``(action, state)``, so that SB3's ``evaluate_policy``
+        and code written for SB3 take this agent; ``state`` is always ``None`` (no recurrent
+        policy) and ``episode_start`` is unused. ``deterministic`` defaults to ``False`` as in
+        SB3: pass ``True`` for the greedy policy."""
+        batch, single = observation_batch(observation, self.observation_space)
         actions = self._greedy_actions(batch)
         if not deterministic:
             explore = self.rng.random(len(actions)) < self.cfg.epsilon_end
             actions = np.where(
                 explore, self.rng.integers(self.n_actions, size=len(actions)), actions
             )
-        return int(actions[0]) if single else actions
+        return (int(actions[0]) if single else actions), None
+
+    def save(self, path: str | Path) -> Path:
+        """Write the policy file that ``rlkit.load(path)`` reads: the config, the spaces and the
+        weights, without the replay buffer (SB3's ``model.save``)."""
+        from rlkit.agents.policy_file import save_policy
+
+        return save_policy(path, self)
 
     def policy_module(self) -> nn.Module:
         """A CPU copy of q in eval mode: ``(B, *obs_shape)`` observations (the env's dtype) to
@@ -227,7 +245,7 @@ class DQN:
         ended = np.count_nonzero(transition.terminated | transition.truncated)
         self._train_schedule.episodes_ended(int(ended))
 
-    def learn(self, global_step: int) -> dict[str, Any] | None:
+    def run_due_updates(self, global_step: int) -> dict[str, Any] | None:
         """Run the gradient steps and target updates that fall due by ``global_step``."""
         cfg = self.cfg
         started = global_step >= cfg.learning_starts and len(self.buffer) >= cfg.batch_size

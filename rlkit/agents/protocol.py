@@ -25,7 +25,7 @@ class Agent(Protocol):
     """An agent that the run loop trains, ``rlkit.load`` restores, play watches and export reads."""
 
     metric_names: tuple[str, ...]
-    """Names of the values ``learn`` returns; they become columns of ``metrics.csv``."""
+    """Names of the values ``run_due_updates`` returns; they become columns of ``metrics.csv``."""
 
     update_backend: str
     """Which code computes the update: ``table`` (Q-learning), ``torch`` (the agent's own
@@ -41,16 +41,35 @@ class Agent(Protocol):
         """Exploring actions for a batch of observations (one per vector env)."""
         ...
 
-    def predict(self, obs: Any, deterministic: bool = True) -> Any:
-        """The policy's action for one observation, or a batch of them."""
+    cfg: Any
+    """The agent's config (an ``AgentConfig`` of ``rlkit.config.schema``)."""
+
+    observation_space: gym.Space
+    action_space: gym.Space
+
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = False,
+    ) -> tuple[Any, Any]:
+        """``(action, state)`` for one observation or a batch of them, as SB3's ``predict``
+        (``state`` is ``None``: no agent is recurrent)."""
+        ...
+
+    def save(self, path: str | Path) -> Path:
+        """Write the policy file (``rlkit.load(path)`` reads it; no replay buffer)."""
         ...
 
     def store(self, transition: Transition) -> None:
         """Keep a vector env step for learning (a replay buffer, or just the last step)."""
         ...
 
-    def learn(self, global_step: int) -> dict[str, Any] | None:
-        """Run the updates that are due; return their metrics (read only when logged)."""
+    def run_due_updates(self, global_step: int) -> dict[str, Any] | None:
+        """Run the gradient steps (and target updates) due at this env step; return their
+        metrics (read only when logged). Named apart from SB3's ``learn(total_timesteps)``, which
+        is a whole training run."""
         ...
 
     def state_dict(self, include_buffer: bool | None = None) -> dict[str, Any]:

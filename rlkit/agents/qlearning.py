@@ -52,6 +52,7 @@ class QLearning:
         """Start from Q = 0 everywhere. ``device`` and ``num_envs`` are unused (a uniform
         interface): tabular updates take each env's transitions in turn."""
         self.cfg = cfg
+        self.observation_space, self.action_space = observation_space, action_space
         self.n_actions = int(action_space.n)
         self.q_table = np.zeros((int(observation_space.n), self.n_actions), dtype=np.float64)
         self.rng = np.random.default_rng(seed)
@@ -80,18 +81,36 @@ class QLearning:
                 actions[i] = self._greedy(int(state))
         return actions
 
-    def predict(self, obs: Any, deterministic: bool = True) -> Any:
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = False,
+    ) -> tuple[Any, None]:
         """The greedy action (lowest index on ties) for a state or an array of states.
 
         With ``deterministic=False`` the action is ε-greedy with the final ε of the schedule.
+
+        SB3's signature and return value, ``(action, state)``, so that SB3's ``evaluate_policy``
+        and code written for SB3 take this agent; ``state`` is always ``None`` (no recurrent
+        policy) and ``episode_start`` is unused. ``deterministic`` defaults to ``False`` as in
+        SB3: pass ``True`` for the greedy policy.
         """
-        states = np.asarray(obs, dtype=np.int64)
+        states = np.asarray(observation, dtype=np.int64)
         actions = self.q_table[states].argmax(axis=-1)
         if not deterministic:
             explore = self.rng.random(states.shape) < self.cfg.epsilon_end
             random_actions = self.rng.integers(self.n_actions, size=states.shape)
             actions = np.where(explore, random_actions, actions)
-        return int(actions) if actions.ndim == 0 else actions
+        return (int(actions) if actions.ndim == 0 else actions), None
+
+    def save(self, path: str | Path) -> Path:
+        """Write the policy file that ``rlkit.load(path)`` reads: the config, the spaces and the
+        weights, without the replay buffer (SB3's ``model.save``)."""
+        from rlkit.agents.policy_file import save_policy
+
+        return save_policy(path, self)
 
     def update(
         self, state: int, action: int, reward: float, next_state: int, terminated: bool
@@ -109,7 +128,7 @@ class QLearning:
         """Tabular Q-learning learns from each step as it comes: keep only the last one."""
         self._last = transition
 
-    def learn(self, global_step: int) -> dict[str, float] | None:
+    def run_due_updates(self, global_step: int) -> dict[str, float] | None:
         """Update Q on each env's last transition."""
         t = self._last
         if t is None:

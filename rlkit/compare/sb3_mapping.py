@@ -29,6 +29,10 @@ NOT_HYPERPARAMETERS = frozenset(
 pick SB3's policy: an MLP or the Nature CNN)."""
 
 
+_TIME_OUTS = {"handle_timeout_termination": True}
+"""rlkit bootstraps through a time-out (only ``terminated`` ends the return), SB3 does with this."""
+
+
 @dataclass(frozen=True)
 class SB3Setup:
     """What to construct: ``getattr(stable_baselines3, algorithm)(policy, env, **kwargs)``."""
@@ -60,7 +64,7 @@ def sb3_setup(
         return SB3Setup(
             "DDPG",
             _policy(cfg.encoder, observation_space),
-            _ddpg_kwargs(cfg, action_space, total_steps),
+            _ddpg_kwargs(cfg, action_space, total_steps, num_envs),
         )
     raise ConfigError(
         f"agent={cfg.name} has no Stable-Baselines3 counterpart to compare with; "
@@ -81,8 +85,19 @@ def _policy(encoder: str, observation_space: spaces.Space) -> str:
     return "CnnPolicy" if image else "MlpPolicy"
 
 
-def _train_freq(cfg: DQNConfig | DDPGConfig) -> tuple[int, str]:
-    return (cfg.train_freq, cfg.train_freq_unit)
+def _train_freq(cfg: DQNConfig | DDPGConfig, num_envs: int) -> tuple[int, str]:
+    """rlkit counts ``train_freq`` in env steps over all envs, SB3 in vector steps (``num_envs``
+    env steps each); an episode count means the same in both."""
+    if cfg.train_freq_unit != "step" or num_envs == 1:
+        return (cfg.train_freq, cfg.train_freq_unit)
+    if cfg.train_freq % num_envs:
+        raise _refuse(
+            "train_freq",
+            cfg.train_freq,
+            f"it trains every so many vector steps of num_envs={num_envs} env steps: give a "
+            f"multiple of {num_envs}",
+        )
+    return (cfg.train_freq // num_envs, "step")
 
 
 def _learning_rate(
@@ -102,8 +117,8 @@ def _learning_rate(
 
 def _dqn_kwargs(cfg: DQNConfig, total_steps: int, num_envs: int) -> dict[str, Any]:
     for name, bad, why in (
-        ("double_q", cfg.double_q, "its DQN has no double Q-learning"),
-        ("dueling", cfg.dueling, "its DQN has no duelling head"),
+        ("double_q", cfg.double_q, "its DQN has no double Q-learning: add agent.double_q=false"),
+        ("dueling", cfg.dueling, "its DQN has no duelling head: add agent.dueling=false"),
         ("loss", cfg.loss == "mse", "its DQN's loss is the Huber loss: use agent.loss=huber"),
         ("epsilon_schedule", cfg.epsilon_schedule != "linear", "its ε decays linearly"),
         ("pretrain", cfg.pretrain is not None, "it starts from random weights"),
@@ -134,7 +149,7 @@ def _dqn_kwargs(cfg: DQNConfig, total_steps: int, num_envs: int) -> dict[str, An
         "batch_size": cfg.batch_size,
         "tau": 1.0 if cfg.target_update == "hard" else cfg.tau,
         "gamma": cfg.gamma,
-        "train_freq": _train_freq(cfg),
+        "train_freq": _train_freq(cfg, num_envs),
         "gradient_steps": cfg.gradient_steps,
         "n_steps": cfg.n_step,
         "target_update_interval": cfg.target_update_interval if cfg.target_update == "hard" else 1,
@@ -143,11 +158,14 @@ def _dqn_kwargs(cfg: DQNConfig, total_steps: int, num_envs: int) -> dict[str, An
         "exploration_final_eps": cfg.epsilon_end,
         # No clipping in rlkit is an infinite bound in SB3, which always clips.
         "max_grad_norm": float("inf") if cfg.max_grad_norm is None else cfg.max_grad_norm,
+        "replay_buffer_kwargs": _TIME_OUTS,
         "policy_kwargs": {"net_arch": list(cfg.hidden_sizes), **_adam()},
     }
 
 
-def _ddpg_kwargs(cfg: DDPGConfig, action_space: spaces.Box, total_steps: int) -> dict[str, Any]:
+def _ddpg_kwargs(
+    cfg: DDPGConfig, action_space: spaces.Box, total_steps: int, num_envs: int
+) -> dict[str, Any]:
     from stable_baselines3.common.noise import NormalActionNoise, OrnsteinUhlenbeckActionNoise
 
     if cfg.actor_lr != cfg.critic_lr:
@@ -175,9 +193,10 @@ def _ddpg_kwargs(cfg: DDPGConfig, action_space: spaces.Box, total_steps: int) ->
         "batch_size": cfg.batch_size,
         "tau": cfg.tau,
         "gamma": cfg.gamma,
-        "train_freq": _train_freq(cfg),
+        "train_freq": _train_freq(cfg, num_envs),
         "gradient_steps": cfg.gradient_steps,
         "action_noise": noise,
+        "replay_buffer_kwargs": _TIME_OUTS,
         "policy_kwargs": {
             "net_arch": {"pi": list(cfg.actor_hidden_sizes), "qf": list(cfg.critic_hidden_sizes)},
             **_adam(),

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 
+from rlkit.agents.policy_file import POLICY_NAME, save_policy
 from rlkit.agents.protocol import Agent
 from rlkit.config.schema import Config
 from rlkit.run.callbacks.base import CallbackList, Record
@@ -79,6 +80,9 @@ class RunContext:
         check_finite(self, agent_state)  # a checkpoint never holds diverged numbers
         path = self.run_dir / CHECKPOINT_NAME
         save_training_state(path, self.cfg, agent_state, self.state, self.envs)
+        # The policy alone beside it, for rlkit.load, play and export: they need not read the
+        # replay buffer. Written second, so a resume never depends on it.
+        save_policy(self.run_dir / POLICY_NAME, self.agent, self.cfg.env)
         self.last_checkpoint_step = self.state.global_step
 
     def end_with_evaluation(self) -> np.ndarray:

@@ -14,10 +14,17 @@ EVAL_SEED_OFFSET = 1_000_000
 
 
 class Policy(Protocol):
-    """Anything with ``predict(obs, deterministic=...)``: an rlkit agent or an adapter."""
+    """Anything with SB3's ``predict(observation, deterministic=...) -> (action, state)``: an
+    rlkit agent or an SB3 model."""
 
-    def predict(self, obs: Any, deterministic: bool = True) -> Any:
-        """The action for one observation."""
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = False,
+    ) -> tuple[Any, Any]:
+        """The action for one observation, and the recurrent state."""
         ...
 
 
@@ -31,7 +38,9 @@ def evaluate(agent: Policy, env_cfg: EnvConfig, episodes: int, seed: int) -> np.
             obs, _ = env.reset(seed=seed if episode == 0 else None)
             done = False
             while not done:
-                obs, reward, terminated, truncated, _ = env.step(agent.predict(obs))
+                obs, reward, terminated, truncated, _ = env.step(
+                    agent.predict(obs, deterministic=True)[0]
+                )
                 returns[episode] += float(reward)
                 done = terminated or truncated
     finally:

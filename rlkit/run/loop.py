@@ -4,7 +4,7 @@
         a = agent.act(s)                      (exploring, one action per vector env)
         s', r, terminated, truncated = envs.step(a)
         agent.store(s, a, r, s', terminated, truncated)
-        agent.learn(step)                     (the updates that are due)
+        agent.run_due_updates(step)                     (the updates that are due)
         s = s'
         callbacks: log, evaluate, checkpoint, progress, stop?
 
@@ -125,7 +125,7 @@ def _collect(run: RunContext) -> None:
         any_done = bool(done.any())
         real_next_obs = _final_next_obs(next_obs, done, infos) if any_done else next_obs
         agent.store(Transition(s.obs, actions, rewards, real_next_obs, terminated, truncated))
-        metrics = agent.learn(s.global_step)
+        metrics = agent.run_due_updates(s.global_step)
         if metrics is not None:
             s.last_metrics = metrics  # tensors stay unread until the next log row
         s.episode_return += rewards

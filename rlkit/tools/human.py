@@ -111,7 +111,7 @@ def _open_window(env_cfg: Any, agent: Any) -> Any:
     if agent is not None:
         # The env hands the callable the observation mirrored to the left paddle's view
         # (mirror_observation, or the left player's classic view), as the agent was trained on.
-        opponent = lambda obs: int(agent.predict(obs, deterministic=True))  # noqa: E731
+        opponent = lambda obs: int(agent.predict(obs, deterministic=True)[0])  # noqa: E731
     try:
         return gym.make(
             env_cfg.id, render_mode="human", **{**env_cfg.make_kwargs(), "opponent": opponent}

@@ -177,7 +177,7 @@ def _play_episode(
         if pace is not None:
             pace.wait()
         obs, reward, terminated, truncated, info = env.step(
-            agent.predict(obs, deterministic=deterministic)
+            agent.predict(obs, deterministic=deterministic)[0]
         )
         total, length, done = total + float(reward), length + 1, terminated or truncated
         if writer is not None and not writer.full:

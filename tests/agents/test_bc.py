@@ -61,13 +61,15 @@ def test_cloned_controller_is_accurate_and_balances(bc_run: rlkit.api.Run) -> No
 def test_load_predicts_like_the_trained_agent(bc_run: rlkit.api.Run, play_file: Path) -> None:
     agent = rlkit.load(bc_run.dir)
     data = load_dataset(play_file, *_cartpole_spaces())
-    batch = agent.predict(data.observations[:200])
+    batch = agent.predict(data.observations[:200], deterministic=True)[0]
     assert batch.shape == (200,)
-    assert [agent.predict(o) for o in data.observations[:20]] == list(batch[:20])
+    assert [agent.predict(o, deterministic=True)[0] for o in data.observations[:20]] == list(
+        batch[:20]
+    )
     assert agent.accuracy(data) >= 0.9
     with pytest.raises(InvalidObservationError, match="predict takes one observation of shape"):
-        agent.predict(np.zeros(3, np.float32))
-    sampled = agent.predict(data.observations[:500], deterministic=False)
+        agent.predict(np.zeros(3, np.float32), deterministic=True)[0]
+    sampled = agent.predict(data.observations[:500], deterministic=False)[0]
     assert set(np.unique(sampled)) <= {0, 1}
 
 
@@ -105,7 +107,10 @@ def test_dqn_pretrained_from_bc_starts_with_the_cloned_policy(
     )
     dqn, bc = rlkit.load(run.dir), rlkit.load(bc_run.dir)
     observations = load_dataset(play_file, *_cartpole_spaces()).observations[:1000]
-    np.testing.assert_array_equal(dqn.predict(observations), bc.predict(observations))
+    np.testing.assert_array_equal(
+        dqn.predict(observations, deterministic=True)[0],
+        bc.predict(observations, deterministic=True)[0],
+    )
 
 
 def _cartpole_spaces() -> tuple[gym.Space, gym.Space]:

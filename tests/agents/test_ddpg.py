@@ -205,7 +205,9 @@ def test_acts_randomly_before_learning_starts_then_with_the_actor() -> None:
     assert random_actions.shape == (5, 1) and random_actions.dtype == np.float32
     assert np.all(np.abs(random_actions) <= 2.0) and len(np.unique(random_actions)) == 5
     actor_actions = agent.act(obs, 10)
-    np.testing.assert_allclose(actor_actions, np.repeat(agent.predict(obs[0])[None], 5, 0))
+    np.testing.assert_allclose(
+        actor_actions, np.repeat(agent.predict(obs[0], deterministic=True)[0][None], 5, 0)
+    )
 
 
 def test_store_keeps_unit_actions_and_resets_noise() -> None:
@@ -227,13 +229,13 @@ def test_learning_rates_anneal_linearly_to_zero() -> None:
                                rng.normal(size=(1, 3)).astype(np.float32), np.array([False]),
                                np.array([False])))  # fmt: skip
     # Adam's step reads the group's lr: a quarter through, both rates are at three quarters.
-    agent.learn(25)
+    agent.run_due_updates(25)
     assert agent.actor_optimizer.param_groups[0]["lr"] == pytest.approx(0.75e-3)
     assert agent.critic_optimizer.param_groups[0]["lr"] == pytest.approx(1.5e-3)
     # At the end of the schedule the nets stop moving.
-    agent.learn(100)
+    agent.run_due_updates(100)
     before = [p.clone() for p in [*agent.actor.parameters(), *agent.critic.parameters()]]
-    agent.learn(101)
+    agent.run_due_updates(101)
     after = [*agent.actor.parameters(), *agent.critic.parameters()]
     assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True))
     # Without a schedule the rates stay put.
@@ -291,7 +293,7 @@ def test_ddpg_short_run_saves_loads_and_resumes_exactly(in_tmp) -> None:
     resumed = rlkit.train(total_steps=600, resume=str(first.dir), **common)
     assert (resumed.dir / "metrics.csv").read_text() == (whole.dir / "metrics.csv").read_text()
     agent = rlkit.load(whole.dir)
-    action = agent.predict(np.zeros(3, np.float32))
+    action = agent.predict(np.zeros(3, np.float32), deterministic=True)[0]
     assert action.shape == (1,) and -2.0 <= float(action[0]) <= 2.0
 
 
@@ -308,7 +310,7 @@ def test_trains_at_episode_ends_with_one_gradient_step_per_env_step() -> None:
                                rng.uniform(-2, 2, (1, 1)).astype(np.float32), rng.normal(size=1),
                                rng.normal(size=(1, 3)).astype(np.float32), np.array([False]),
                                np.array([ended])))  # fmt: skip
-        metrics = agent.learn(step)
+        metrics = agent.run_due_updates(step)
         if not ended:
             assert metrics is None
             assert all(

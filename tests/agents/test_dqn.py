@@ -140,7 +140,7 @@ def feed(agent: DQN, steps: int, start: int = 0) -> list[int]:
         agent.store(Transition(np.array([step % 4]), np.array([step % 2]), np.array([-1.0]),
                                np.array([(step + 1) % 4]), np.array([False]),
                                np.array([False])))  # fmt: skip
-        if agent.learn(step) is not None:
+        if agent.run_due_updates(step) is not None:
             updated.append(step)
     return updated
 
@@ -203,7 +203,7 @@ def test_polyak_target_moves_by_tau_each_gradient_step() -> None:
     target_before = copy.deepcopy(agent.q_target)
     agent.store(Transition(np.array([1]), np.array([0]), np.array([-1.0]), np.array([2]),
                            np.array([False]), np.array([False])))  # fmt: skip
-    agent.learn(4)  # one gradient step, then q' <- 0.25 q + 0.75 q'
+    agent.run_due_updates(4)  # one gradient step, then q' <- 0.25 q + 0.75 q'
     for got, before, online in zip(agent.q_target.parameters(), target_before.parameters(),
                                    agent.q_net.parameters(), strict=True):  # fmt: skip
         torch.testing.assert_close(got, 0.25 * online.detach() + 0.75 * before.detach())
@@ -231,7 +231,9 @@ def test_act_is_greedy_at_epsilon_zero_and_random_at_one() -> None:
     agent = make_agent(epsilon_start=0.0, epsilon_end=0.0)
     agent.q_net = FixedQ(TARGET_TABLE)
     assert list(agent.act(np.array([0, 1, 2]), 0)) == [1, 0, 0]
-    assert agent.predict(0) == 1 and list(agent.predict(np.array([0, 2]))) == [1, 0]
+    assert agent.predict(0, deterministic=True)[0] == 1 and list(
+        agent.predict(np.array([0, 2]), deterministic=True)[0]
+    ) == [1, 0]
     explorer = make_agent(epsilon_start=1.0, epsilon_end=1.0)
     counts = np.bincount(explorer.act(np.zeros(2000, dtype=np.int64), 0), minlength=2)
     assert counts.min() > 900
@@ -285,10 +287,10 @@ def test_predict_refuses_observations_of_the_wrong_shape() -> None:
     from rlkit.errors import InvalidObservationError
 
     agent = DQN(DQNConfig(), gym.spaces.Box(-1, 1, (4,)), gym.spaces.Discrete(2), seed=0)
-    assert agent.predict(np.zeros(4, dtype=np.float32)) in (0, 1)
-    assert agent.predict(np.zeros((3, 4), dtype=np.float32)).shape == (3,)
+    assert agent.predict(np.zeros(4, dtype=np.float32), deterministic=True)[0] in (0, 1)
+    assert agent.predict(np.zeros((3, 4), dtype=np.float32), deterministic=True)[0].shape == (3,)
     with pytest.raises(InvalidObservationError, match=r"shape \(3,\) is not in Box"):
-        agent.predict(np.zeros(3, dtype=np.float32))
+        agent.predict(np.zeros(3, dtype=np.float32), deterministic=True)[0]
     tabular = make_agent(obs_n=4)
     with pytest.raises(InvalidObservationError, match="not in Discrete"):
-        tabular.predict(7)
+        tabular.predict(7, deterministic=True)[0]

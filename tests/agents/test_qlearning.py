@@ -86,19 +86,19 @@ def test_learn_skips_nothing_and_uses_terminated() -> None:
             truncated=np.array([False, False]),
         )
     )
-    metrics = agent.learn(global_step=2)
+    metrics = agent.run_due_updates(global_step=2)
     assert set(metrics) == set(agent.metric_names)
     assert agent.q_table[state(2, 1), DOWN] == pytest.approx(-10.0)
     assert agent.q_table[state(3, 0), UP] == pytest.approx(-0.1)
-    assert agent.learn(global_step=2) is None  # nothing new stored
+    assert agent.run_due_updates(global_step=2) is None  # nothing new stored
 
 
 def test_predict_is_greedy_for_one_state_or_many() -> None:
     agent = make_agent()
     agent.q_table[3] = [-2.0, -1.0, -5.0, -3.0]
-    assert agent.predict(3) == RIGHT
-    assert isinstance(agent.predict(np.int64(3)), int)
-    assert list(agent.predict(np.array([3, 3]))) == [RIGHT, RIGHT]
+    assert agent.predict(3, deterministic=True)[0] == RIGHT
+    assert isinstance(agent.predict(np.int64(3), deterministic=True)[0], int)
+    assert list(agent.predict(np.array([3, 3]), deterministic=True)[0]) == [RIGHT, RIGHT]
 
 
 def test_state_dict_round_trip() -> None:

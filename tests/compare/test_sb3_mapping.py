@@ -57,6 +57,8 @@ def test_sb3s_own_defaults_are_what_bench_dqns_overrides_map_to() -> None:
             assert value["net_arch"] == [64, 64]  # SB3's MlpPolicy default for DQN
         elif name == "train_freq":
             assert value == (defaults[name], "step")
+        elif name == "replay_buffer_kwargs":  # SB3's ReplayBuffer default, stated
+            assert value == {"handle_timeout_termination": True}
         else:
             assert value == defaults[name], name
 

@@ -78,8 +78,8 @@ def test_graphed_updates_and_actions_match_eager() -> None:
     eager_losses, graphed_losses = [], []
     # Past the eager warm-up calls, so most of these are replays of the recorded graph.
     for step in range(12):
-        eager_losses.append(eager.learn(step + 1)["loss"])
-        graphed_losses.append(graphed.learn(step + 1)["loss"])
+        eager_losses.append(eager.run_due_updates(step + 1)["loss"])
+        graphed_losses.append(graphed.run_due_updates(step + 1)["loss"])
     assert graphed._update._graph is not None  # recorded and replayed
     # Each call's metrics are its own (a replay does not overwrite the earlier ones).
     torch.testing.assert_close(torch.stack(graphed_losses), torch.stack(eager_losses))
@@ -88,7 +88,9 @@ def test_graphed_updates_and_actions_match_eager() -> None:
     step = 10_000  # ε is 0: every action is greedy
     np.testing.assert_array_equal(graphed.act(obs, step), eager.act(obs, step))
     # Evaluation's single observations get a graph of their own.
-    np.testing.assert_array_equal(graphed.predict(obs[0]), eager.predict(obs[0]))
+    np.testing.assert_array_equal(
+        graphed.predict(obs[0], deterministic=True)[0], eager.predict(obs[0], deterministic=True)[0]
+    )
     assert len(graphed._greedy_graph._graphs) == 2
 
 
@@ -98,7 +100,10 @@ def test_policy_graphs_per_shape_then_eager() -> None:
     frames = np.random.default_rng(3).integers(0, 256, (8, *FRAMES.shape), dtype=np.uint8)
     # One more batch shape than there are graphs: the last runs eagerly, with the same answer.
     for size in range(1, GraphedPolicy.MAX_SHAPES + 2):
-        np.testing.assert_array_equal(graphed.predict(frames[:size]), eager.predict(frames[:size]))
+        np.testing.assert_array_equal(
+            graphed.predict(frames[:size], deterministic=True)[0],
+            eager.predict(frames[:size], deterministic=True)[0],
+        )
     assert len(graphed._greedy_graph._graphs) == GraphedPolicy.MAX_SHAPES
 
 
@@ -108,13 +113,13 @@ def test_graphs_follow_loaded_state() -> None:
     fill(source, 60)
     fill(target, 60, seed=2)  # different data: its recorded graph and optimiser state differ
     for step in range(6):
-        source.learn(step + 1)
-        target.learn(step + 1)
+        source.run_due_updates(step + 1)
+        target.run_due_updates(step + 1)
     # A copy, as from a file: torch's load_state_dict may keep the very tensors it is given.
     target.load_state_dict(copy.deepcopy(source.state_dict()))
     for step in range(6, 12):
-        source.learn(step + 1)
-        target.learn(step + 1)
+        source.run_due_updates(step + 1)
+        target.run_due_updates(step + 1)
     for a, b in zip(parameters(target), parameters(source), strict=True):
         torch.testing.assert_close(a, b)
 
@@ -165,8 +170,8 @@ def test_graphed_ddpg_matches_eager() -> None:
     eager, graphed = ddpg_agent("cuda", False), ddpg_agent("cuda", True)
     obs = fill_ddpg(eager, 60)
     fill_ddpg(graphed, 60)
-    eager_metrics = [eager.learn(step + 1) for step in range(10)]
-    graphed_metrics = [graphed.learn(step + 1) for step in range(10)]
+    eager_metrics = [eager.run_due_updates(step + 1) for step in range(10)]
+    graphed_metrics = [graphed.run_due_updates(step + 1) for step in range(10)]
     assert graphed._update._graph is not None
     for name in DDPG.metric_names:
         torch.testing.assert_close(
@@ -175,7 +180,12 @@ def test_graphed_ddpg_matches_eager() -> None:
         )
     for a, b in zip(ddpg_parameters(graphed), ddpg_parameters(eager), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(graphed.predict(obs), eager.predict(obs), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        graphed.predict(obs, deterministic=True)[0],
+        eager.predict(obs, deterministic=True)[0],
+        rtol=1e-5,
+        atol=1e-6,
+    )
     assert len(graphed._actor_graph._graphs) == 1
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import rlkit
+from rlkit.agents.policy_file import POLICY_NAME
 from rlkit.errors import CheckpointError, ConfigError
 from rlkit.run.summary import SUMMARY_KEYS
 from rlkit.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
@@ -78,7 +79,7 @@ def test_load_gives_the_trained_greedy_policy(in_tmp: Path) -> None:
     agent = rlkit.load(run.dir)
     saved = load_checkpoint(run.dir / CHECKPOINT_NAME)["agent"]["q_table"]
     np.testing.assert_array_equal(agent.q_table, saved)
-    assert agent.predict(36, deterministic=True) == int(saved[36].argmax())
+    assert agent.predict(36, deterministic=True)[0] == int(saved[36].argmax())
 
 
 def test_bad_api_arguments_raise_config_errors(in_tmp: Path) -> None:
@@ -102,28 +103,69 @@ def test_load_directory_without_config(in_tmp: Path) -> None:
         rlkit.load(in_tmp / "empty")
 
 
-def test_load_truncated_checkpoint(in_tmp: Path) -> None:
+def older_run() -> Path:
+    """A run as rlkit wrote them before policy files: rlkit.load reads its checkpoint."""
     run = short_run()
-    path = run.dir / CHECKPOINT_NAME
+    (run.dir / POLICY_NAME).unlink()
+    return run.dir
+
+
+def test_load_truncated_policy_file(in_tmp: Path) -> None:
+    run = short_run()
+    path = run.dir / POLICY_NAME
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(CheckpointError, match="truncated, corrupt"):
         rlkit.load(run.dir)
 
 
+def test_a_checkpoint_is_not_a_policy_file(in_tmp: Path) -> None:
+    run = short_run()
+    with pytest.raises(CheckpointError, match="is not a policy file"):
+        rlkit.load(run.dir / CHECKPOINT_NAME)
+
+
+def test_save_writes_a_policy_file_without_the_buffer_that_load_reads(in_tmp: Path) -> None:
+    run = rlkit.train(
+        "dqn", "cartpole", total_steps=300, agent__learning_starts=100, progress=False,
+        agent__save_buffer=True,
+    )  # fmt: skip
+    (run.dir / POLICY_NAME).unlink()
+    agent = rlkit.load(run.dir)  # from the checkpoint: its replay buffer too
+    assert len(agent.buffer) > 250  # (the last n-step transitions are still pending)
+    path = agent.save(in_tmp / "dqn.npz")
+    loaded = rlkit.load(path)
+    obs = np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32)
+    want = agent.predict(obs, deterministic=True)[0]
+    assert np.array_equal(loaded.predict(obs, deterministic=True)[0], want)
+    assert len(set(want.tolist())) == 2  # both actions occur: a real comparison
+    assert len(loaded.buffer) == 0  # no replay buffer came with it
+
+
+def test_load_truncated_checkpoint(in_tmp: Path) -> None:
+    run_dir = older_run()
+    path = run_dir / CHECKPOINT_NAME
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(CheckpointError, match="truncated, corrupt"):
+        rlkit.load(run_dir)
+
+
 def test_load_checkpoint_from_another_agent(in_tmp: Path) -> None:
-    run = short_run()
-    state = load_checkpoint(run.dir / CHECKPOINT_NAME)
+    run_dir = older_run()
+    state = load_checkpoint(run_dir / CHECKPOINT_NAME)
     state["meta"]["agent"] = "dqn"
-    save_checkpoint(run.dir / CHECKPOINT_NAME, state)
+    save_checkpoint(run_dir / CHECKPOINT_NAME, state)
     with pytest.raises(CheckpointError, match="from agent 'dqn'"):
-        rlkit.load(run.dir)
+        rlkit.load(run_dir)
 
 
-def test_load_checkpoint_of_the_wrong_shape(in_tmp: Path) -> None:
+@pytest.mark.parametrize("file", [CHECKPOINT_NAME, POLICY_NAME])
+def test_load_a_state_of_the_wrong_shape(in_tmp: Path, file: str) -> None:
     run = short_run()
-    state = load_checkpoint(run.dir / CHECKPOINT_NAME)
+    if file == CHECKPOINT_NAME:
+        (run.dir / POLICY_NAME).unlink()
+    state = load_checkpoint(run.dir / file)
     state["agent"]["q_table"] = np.zeros((5, 4))
-    save_checkpoint(run.dir / CHECKPOINT_NAME, state)
+    save_checkpoint(run.dir / file, state)
     with pytest.raises(CheckpointError, match="does not fit its agent"):
         rlkit.load(run.dir)
 
@@ -131,7 +173,10 @@ def test_load_checkpoint_of_the_wrong_shape(in_tmp: Path) -> None:
 def test_a_copied_run_directory_still_loads(in_tmp: Path) -> None:
     run = short_run()
     copy = shutil.copytree(run.dir, in_tmp / "elsewhere")
-    assert rlkit.load(copy).predict(36) == rlkit.load(run.dir).predict(36)
+    assert (
+        rlkit.load(copy).predict(36, deterministic=True)[0]
+        == rlkit.load(run.dir).predict(36, deterministic=True)[0]
+    )
 
 
 def test_importing_the_cli_module_keeps_rlkit_train_callable(in_tmp: Path) -> None:

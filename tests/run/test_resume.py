@@ -208,7 +208,7 @@ def test_a_signal_stops_at_a_step_boundary_and_the_resume_is_exact(
     in_tmp: Path, monkeypatch: pytest.MonkeyPatch, signum: int
 ) -> None:
     whole = train("dqn", "cartpole", 3000, DQN_FAST)
-    learn = DQN.learn
+    learn = DQN.run_due_updates
 
     def learn_then_signal(self: DQN, global_step: int) -> object:
         metrics = learn(self, global_step)
@@ -218,7 +218,7 @@ def test_a_signal_stops_at_a_step_boundary_and_the_resume_is_exact(
 
     handlers = [signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)]
     with monkeypatch.context() as patch, pytest.raises(TrainingStopped) as info:
-        patch.setattr(DQN, "learn", learn_then_signal)
+        patch.setattr(DQN, "run_due_updates", learn_then_signal)
         train("dqn", "cartpole", 3000, DQN_FAST, run_dir=in_tmp / "stopped")
     assert info.value.signum == signum
     assert load_checkpoint(in_tmp / "stopped" / CHECKPOINT_NAME)["loop"]["global_step"] == 1500

@@ -218,8 +218,8 @@ def test_sb3_reference_plays_the_episodes_rlkit_evaluates_on(bench_sb3) -> None:
     policy = ClippedObservationPolicy()
 
     class RlkitAgent:
-        def predict(self, obs):
-            return policy(obs)
+        def predict(self, obs, deterministic=False):
+            return policy(obs), None
 
     _, config = compose_config(["agent=ddpg", "env=lunarlander"])
     assert config.env.id == bench_sb3.ENV_ID

@@ -19,7 +19,6 @@ import rlkit
 import rlkit.api
 from rlkit.errors import ConfigError
 from rlkit.play import DOWN, STAY, UP, keys_to_action, main, play, play_human, pygame_keys
-from rlkit.storage.checkpoint import CHECKPOINT_NAME
 
 
 @pytest.fixture(scope="module")
@@ -187,9 +186,9 @@ def test_person_against_the_agent_which_sees_the_mirrored_view(
         agent = real_load(run_dir, device)
         predict = agent.predict
 
-        def spy(obs: np.ndarray, deterministic: bool = True) -> object:
+        def spy(obs: np.ndarray, deterministic: bool = False, **kwargs: object) -> object:
             seen.append(np.array(obs))
-            return predict(obs, deterministic)
+            return predict(obs, deterministic=deterministic, **kwargs)
 
         agent.predict = spy  # type: ignore[method-assign]
         return agent
@@ -212,7 +211,7 @@ def test_person_against_the_agent_which_sees_the_mirrored_view(
 def corrupt_run(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = tmp_path_factory.mktemp("corrupt") / "run"
     shutil.copytree(runs["cartpole"], run)
-    (run / CHECKPOINT_NAME).write_bytes(b"not a checkpoint")
+    (run / "policy.npz").write_bytes(b"not a checkpoint")  # what play reads
     return run
 
 

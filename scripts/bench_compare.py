@@ -1,0 +1,133 @@
+"""Benchmark: ``python -m rlkit.compare`` on the presets, on held-out seeds 5-9.
+
+For each workload it runs the compare command as a user would (a fresh process, its own compare
+directory under ``runs/bench_compare/<workload>``) and gathers the libraries' IQMs with their 95%
+stratified-bootstrap intervals and the speed ratio into one table in ``docs/benchmarks.md``
+(section ``compare``). The presets were tuned on seeds 0-4: these runs use seeds 5-9.
+
+A workload whose compare directory already holds ``results.json`` is read, not run again, so the
+script can be stopped and started again (``--fresh`` starts over).
+
+    python scripts/bench_compare.py [--workloads cliff,cartpole,pendulum,pong] [--jobs 2]
+        [--seeds 5] [--seed 5] [--fresh] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import ROOT, machine, write_section
+
+SECTION = "compare"
+OUT = ROOT / "runs" / "bench_compare"
+
+WORKLOADS: dict[str, list[str]] = {
+    # The presets (conf/agent_env/), less what SB3's DQN cannot express.
+    "cliff": ["agent=dqn", "env=cliff", "agent.loss=huber"],
+    "cartpole": ["agent=dqn", "env=cartpole", "agent.double_q=false"],
+    "pendulum": ["agent=ddpg", "env=pendulum"],
+    "pong": ["agent=dqn", "env=pong", "agent.double_q=false"],
+}
+"""Workload -> the compare command's rlkit overrides."""
+
+
+def run_compare(name: str, seeds: int, seed: int, jobs: int, fresh: bool) -> dict:
+    """The workload's ``results.json``, running ``rlkit.compare`` first unless it is there."""
+    out = OUT / name
+    if fresh and out.exists():
+        shutil.rmtree(out)
+    if not (out / "results.json").is_file():
+        if out.exists():
+            shutil.rmtree(out)  # an unfinished comparison: start it again
+        command = [sys.executable, "-m", "rlkit.compare", *WORKLOADS[name]]
+        command += [f"seeds={seeds}", f"seed={seed}", f"jobs={jobs}", f"out={out}"]
+        print("::", " ".join(command[1:]), flush=True)
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True)
+        print(f":: {name}: {time.perf_counter() - started:.0f} s", flush=True)
+    return json.loads((out / "results.json").read_text())
+
+
+def _interval(r: dict) -> str:
+    return f"{r['iqm']:.1f} [{r['iqm_ci95'][0]:.1f}, {r['iqm_ci95'][1]:.1f}]"
+
+
+def verdict(ours: dict, theirs: dict) -> str:
+    """Where rlkit's IQM falls against SB3's 95% interval."""
+    low, high = theirs["iqm_ci95"]
+    if ours["iqm"] > high:
+        return "above"
+    return "inside" if ours["iqm"] >= low else "below"
+
+
+def table(results: dict[str, dict]) -> list[str]:
+    """One row per workload: both IQMs with intervals, rlkit against SB3's CI, the speed."""
+    lines = [
+        "| workload | budget | rlkit IQM [95% CI] | SB3 IQM [95% CI] | rlkit vs SB3's CI "
+        "| rlkit env steps/s | SB3 env steps/s | speed ratio |",
+        "|---|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        ours, theirs = r["libraries"]["rlkit"], r["libraries"]["sb3"]
+        lines.append(
+            f"| {name}: `{' '.join(r['setup']['overrides'])}` | {r['setup']['total_steps']:,} "
+            f"| {_interval(ours)} | {_interval(theirs)} | {verdict(ours, theirs)} "
+            f"| {ours['env_steps_per_s']:,.0f} | {theirs['env_steps_per_s']:,.0f} "
+            f"| {ours['env_steps_per_s'] / theirs['env_steps_per_s']:.2f}x |"
+        )
+    return lines
+
+
+def report(results: dict[str, dict], jobs: int) -> str:
+    """The section of docs/benchmarks.md."""
+    setup = next(iter(results.values()))["setup"]
+    lines = [
+        "## Comparing with Stable-Baselines3",
+        "",
+        f"Measured by `python scripts/bench_compare.py` (each row one `python -m rlkit.compare` "
+        f"command, `jobs={jobs}` side by side) on {machine()}; rlkit "
+        f"{setup['rlkit_version']}, Stable-Baselines3 {setup['sb3_version']}. Held-out seeds "
+        f"{', '.join(map(str, setup['seeds']))} (the presets were tuned on 0-4); the final "
+        "evaluation's IQM over seeds with rliable's 95% stratified-bootstrap interval; env "
+        "steps/s over training time (evaluations left out), the median over seeds, both libraries "
+        "measured under the same load (two jobs at a time).",
+        "",
+        *table(results),
+        "",
+        "Each comparison's own `table.md` (means, medians, every seed's return, wall times) and "
+        "`curves.png` are in its directory, `runs/bench_compare/<workload>/`.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run (or read) the comparisons and write the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workloads", default="cliff,cartpole,pendulum,pong")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    names = args.workloads.split(",")
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload {unknown[0]!r}; valid: {', '.join(WORKLOADS)}")
+    results = {n: run_compare(n, args.seeds, args.seed, args.jobs, args.fresh) for n in names}
+    markdown = report(results, args.jobs)
+    print(markdown)
+    if not args.no_write:
+        print(write_section(markdown, SECTION))
+
+
+if __name__ == "__main__":
+    main()
