@@ -21,6 +21,7 @@ from rlkit.config.compose import (
     load_env_config,
     with_resume_overrides,
 )
+from rlkit.config.env_ids import env_id_overrides
 from rlkit.config.schema import Config
 from rlkit.envkit.make import make_env as build_env
 from rlkit.errors import CheckpointError
@@ -75,7 +76,8 @@ def train(
 
     Args:
         agent: ``qlearning`` or ``dqn`` (default: ``conf/config.yaml``'s, or the resumed run's).
-        env: a name from ``conf/env`` (``cliff``, ``cartpole``, ...).
+        env: a name from ``conf/env`` (``cliff``, ``cartpole``, ...) or any registered Gymnasium
+            id (``Acrobot-v1``: the agent's defaults, run in ``runs/<agent>-Acrobot-v1/``).
         seed: seeds the envs and the agent (default 0).
         run_dir: where to write the run (default ``runs/<agent>-<env>/<time>_seed<seed>``).
         overrides: Hydra override strings, e.g. ``["agent.alpha=0.2"]``.
@@ -97,7 +99,7 @@ def train(
         *(_override(k.replace("__", "."), v) for k, v in fields.items()),
         *(overrides or []),
     ]
-    all_overrides = with_resume_overrides(integral_numbers(all_overrides))
+    all_overrides = with_resume_overrides(env_id_overrides(integral_numbers(all_overrides)))
     cfg, config = compose_config(all_overrides)
     check_run_inputs(config)
     if run_dir is None:
@@ -152,8 +154,8 @@ def load(path: str | Path, device: str = "cpu") -> Agent:
 
 def make_env(run_or_env: str | Path, render_mode: str | None = None) -> gym.Env:
     """The env a run trained on (``run_or_env`` a run directory), or a named env of ``conf/env``
-    (``cliff``, ``cartpole``, ``pong_pixels``, ...), made as rlkit makes it: its kwargs, time
-    limit and wrappers (frame stacking, Atari preprocessing) included.
+    (``cliff``, ``cartpole``, ``pong_pixels``, ...) or a registered Gymnasium id, made as rlkit
+    makes it: its kwargs, time limit and wrappers (frame stacking, Atari preprocessing) included.
 
     Raises:
         CheckpointError: a directory that is not a readable run.

@@ -130,11 +130,14 @@ def main(argv: list[str] | None = None) -> None:
         check_arguments(argv)
     except RlkitError as e:
         _fail(e)
-    from rlkit.config.compose import integral_numbers
-
     overrides = [a for a in argv if "=" in a and not a.startswith("-")]
     flags = [a for a in argv if a not in overrides]
-    overrides = integral_numbers(overrides)
+    try:
+        # Hydra composes on its own below: an env given by its Gymnasium id reaches it in the
+        # form its config groups can hold (env=gym env.id=<id>), --cfg and --help included.
+        overrides = _env_ids(overrides)
+    except RlkitError as e:
+        _fail(e)
     multirun = "-m" in argv or "--multirun" in argv
     passthrough = any(a in NO_RUN_FLAGS for a in argv)
     if not passthrough:
@@ -142,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
         from rlkit.run.preflight import validate_overrides
 
         try:
-            overrides = with_resume_overrides(overrides)
+            overrides = _env_ids(with_resume_overrides(overrides))
             configs = validate_overrides(overrides, multirun=multirun)
         except RlkitError as e:
             _fail(e)
@@ -157,11 +160,19 @@ def main(argv: list[str] | None = None) -> None:
             overrides = [*overrides, f"hydra.run.dir={default_run_dir(configs[0])}"]
         if multirun and not any(o.startswith("hydra.sweep.dir=") for o in overrides):
             overrides = [*overrides, *_sweep_dir_override(configs)]
-        argv = [*flags, *overrides]
+    argv = [*flags, *overrides]
     sys.argv = [sys.argv[0], *argv]
     _hydra_app()()
     if multirun:
         print_sweep_table(FINISHED)
+
+
+def _env_ids(overrides: list[str]) -> list[str]:
+    """Integral floats as integers, and ``env=<Gymnasium id>`` as ``env=gym env.id=<id>``."""
+    from rlkit.config.compose import integral_numbers
+    from rlkit.config.env_ids import env_id_overrides
+
+    return env_id_overrides(integral_numbers(overrides))
 
 
 def _check_output_dirs(overrides: list[str], resume: str | None, multirun: bool) -> None:
@@ -177,20 +188,25 @@ def _check_output_dirs(overrides: list[str], resume: str | None, multirun: bool)
 
 
 def _sweep_dir_override(configs: list[Any]) -> list[str]:
-    """``hydra.sweep.dir`` claimed for this sweep alone (as ``default_run_dir`` does for a run),
-    where every job shares one agent and env; a sweep over agents or envs keeps Hydra's."""
+    """``hydra.sweep.dir`` claimed for this sweep alone (as ``default_run_dir`` does for a run):
+    ``runs/<agent>-<env>/multirun_<time>``, a sweep over agents or envs named after all of them
+    (``dqn-Acrobot-v1+CartPole-v1``; over more than three, their number). Hydra's own directory
+    would name only the default env, and cannot be made for a sweep over ``env.id``."""
     from datetime import datetime
 
+    from rlkit.config.env_ids import dir_name
     from rlkit.run.run_dir import claim_directory
 
-    names = {(c.agent.name, c.env.name) for c in configs}
-    if len(names) != 1:
-        return []
-    agent, env = names.pop()
+    agents = _joined([c.agent.name for c in configs], "agents")
+    envs = _joined([dir_name(c.env.name) for c in configs], "envs")
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    return [
-        f"hydra.sweep.dir={claim_directory(Path('runs') / f'{agent}-{env}' / f'multirun_{stamp}')}"
-    ]
+    parent = Path("runs") / f"{agents}-{envs}"
+    return [f"hydra.sweep.dir={claim_directory(parent / f'multirun_{stamp}')}"]
+
+
+def _joined(names: list[str], plural: str) -> str:
+    unique = sorted(set(names))
+    return "+".join(unique) if len(unique) <= 3 else f"{len(unique)}{plural}"
 
 
 class _CallableModule(types.ModuleType):

@@ -24,6 +24,14 @@ from hydra.errors import (
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
+from rlkit.config.env_ids import (
+    GYM_ENV,
+    check_env_id,
+    env_id_overrides,
+    env_names,
+    is_registered,
+    unknown_env,
+)
 from rlkit.config.schema import (
     AGENT_CONFIGS,
     CONF_DIR,
@@ -99,9 +107,8 @@ def explain(error: Exception, overrides: Sequence[str]) -> ConfigError:
     if isinstance(error, MissingConfigException) and error.missing_cfg_file:
         group, _, name = error.missing_cfg_file.rpartition("/")
         if group in ("agent", "env"):
-            return ConfigError(
-                f"unknown {group} {name!r}; valid choices: {', '.join(group_choices(group))}"
-            )
+            valid = env_names() if group == "env" else group_choices(group)
+            return ConfigError(f"unknown {group} {name!r}; valid choices: {', '.join(valid)}")
     if isinstance(error, OverrideParseException):
         return ConfigError(f"cannot parse the override: {str(error).splitlines()[0]}")
     cause = error.__cause__ if error.__cause__ is not None else error
@@ -148,12 +155,17 @@ def _integral(text: str) -> str:
 def compose_config(overrides: Sequence[str]) -> tuple[DictConfig, Config]:
     """Compose ``conf/config.yaml`` with Hydra overrides and build the typed ``Config``.
 
+    ``env=<Gymnasium id>`` is taken as ``env=gym env.id=<id>`` (``env_ids.env_id_overrides``).
+
     Returns:
         The composed DictConfig (what ``.hydra/config.yaml`` holds) and the typed dataclasses.
 
     Raises:
-        ConfigError: an unknown agent, env or key; a value of the wrong type or out of range.
+        ConfigError: an unknown agent, env or key; a value of the wrong type or out of range; an
+            ``env.id`` that is not registered, or that a named env (``env=cartpole``) would run.
     """
+    overrides = env_id_overrides(overrides)
+    check_env_id(overrides)
     with _hydra_context():
         try:
             cfg = compose(config_name="config", overrides=list(overrides))
@@ -180,8 +192,10 @@ def config_from_file(path: Path) -> Config:
         raise ConfigError(
             f"{path} names agent {agent_name!r}; valid choices: {', '.join(AGENT_CONFIGS)}"
         )
+    # A run of env=gym is named after its id, which has no conf file: a plain env's schema.
+    schema_name = "env" if _is_plain_id(env_name) else env_schema(env_name)
     schema = OmegaConf.structured(
-        Config(agent=AGENT_CONFIGS[agent_name](), env=ENV_CONFIGS[env_schema(env_name)]())
+        Config(agent=AGENT_CONFIGS[agent_name](), env=ENV_CONFIGS[schema_name]())
     )
     try:
         merged = OmegaConf.merge(schema, raw)
@@ -236,7 +250,10 @@ def _check_same_agent_and_env(run_dir: Path, given: Sequence[str]) -> None:
         agent, env = OmegaConf.select(saved, "agent.name"), OmegaConf.select(saved, "env.name")
     except Exception:  # no readable config: the checkpoint checks say what is wrong
         return
-    asked = (_override_value(given, "agent"), _override_value(given, "env"))
+    asked_env = _override_value(given, "env")
+    if asked_env == GYM_ENV:  # env=gym env.id=<id>: a run of it is named after the id
+        asked_env = _override_value(given, "env.id")
+    asked = (_override_value(given, "agent"), asked_env)
     if asked[0] not in (None, agent) or asked[1] not in (None, env):
         raise ConfigError(
             f"resume={run_dir}: this run is {agent} on {env}; resume takes its agent and env from "
@@ -310,11 +327,16 @@ def _yaml_value(value: object) -> str:
     return str(value)
 
 
+def _is_plain_id(name: object) -> bool:
+    """A registered Gymnasium id that is not also a name in ``conf/env``."""
+    return isinstance(name, str) and name not in group_choices("env") and is_registered(name)
+
+
 def env_schema(name: str) -> str:
     """The schema named by ``conf/env/<name>.yaml`` (``defaults: [<schema>_schema]``)."""
     path = CONF_DIR / "env" / f"{name}.yaml"
     if not path.is_file():
-        raise ConfigError(f"unknown env {name!r}; valid choices: {', '.join(group_choices('env'))}")
+        raise unknown_env(name)
     raw = OmegaConf.load(path)
     defaults = raw.get("defaults", []) if isinstance(raw, DictConfig) else []
     return next(
@@ -323,7 +345,17 @@ def env_schema(name: str) -> str:
 
 
 def load_env_config(name: str) -> EnvConfig:
-    """The env config ``conf/env/<name>.yaml`` as its dataclass (without Hydra)."""
+    """The env config ``conf/env/<name>.yaml`` as its dataclass (without Hydra), or a registered
+    Gymnasium id's plain config (as ``env=<id>`` gives it).
+
+    Raises:
+        ConfigError: neither a name in ``conf/env`` nor a registered id; ``gym`` (needs an id).
+    """
+    if _is_plain_id(name):
+        return EnvConfig(name=name, id=name)
+    if name == GYM_ENV:
+        raise ConfigError("env=gym needs env.id=<a Gymnasium id>, e.g. env=gym env.id=Acrobot-v1")
+    env_schema(name)  # an unknown name: one line with the choices
     raw = OmegaConf.load(CONF_DIR / "env" / f"{name}.yaml")
     assert isinstance(raw, DictConfig)
     raw.pop("defaults", None)

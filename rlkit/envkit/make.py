@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from rlkit.config.env_ids import import_namespace
 from rlkit.config.schema import AtariEnvConfig, EnvConfig
 from rlkit.envkit.vector import FastSyncVectorEnv, FrameStackVectorEnv
 from rlkit.errors import ConfigError, InvalidActionError
@@ -21,8 +22,7 @@ def _sign(reward: Any) -> float:
 def make_env(cfg: EnvConfig, render_mode: str | None = None) -> gym.Env:
     """One env, with the time limit of its registration (or ``cfg.max_episode_steps``), Atari's
     preprocessing for an Atari config, and ``cfg.frame_stack`` frames stacked."""
-    if cfg.id.startswith("ALE/"):
-        _register_atari(cfg.id)
+    import_namespace(cfg.id)
     try:
         env = gym.make(cfg.id, render_mode=render_mode, **cfg.make_kwargs())
         if isinstance(cfg, AtariEnvConfig):
@@ -42,18 +42,6 @@ def make_env(cfg: EnvConfig, render_mode: str | None = None) -> gym.Env:
     if isinstance(env.action_space, spaces.Box):
         env = CheckedBoxActions(env)
     return env
-
-
-def _register_atari(env_id: str) -> None:
-    try:
-        import ale_py
-    except ImportError as e:
-        raise ConfigError(
-            f"env.id={env_id} needs ale-py (which ships the Atari ROMs): pip install ale-py"
-        ) from e
-    # The emulator greets on stderr; a one-line error must stay one line.
-    ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)
-    gym.register_envs(ale_py)
 
 
 def make_vec_env(cfg: EnvConfig, num_envs: int, vector_mode: str = "fast") -> gym.vector.VectorEnv:

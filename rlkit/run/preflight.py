@@ -17,7 +17,8 @@ from hydra.errors import OverrideParseException
 
 from rlkit.agents.registry import AGENTS
 from rlkit.config.compose import compose_config, explain, load_env_config
-from rlkit.config.schema import BCConfig, Config, DDPGConfig, DQNConfig, EnvConfig, group_choices
+from rlkit.config.env_ids import env_names
+from rlkit.config.schema import BCConfig, Config, DDPGConfig, DQNConfig, EnvConfig
 from rlkit.envkit.make import describe_space, make_env
 from rlkit.errors import CheckpointError, ConfigError, IncompatibleError
 
@@ -145,7 +146,7 @@ def envs_for_agent(agent: str) -> list[str]:
     """The envs in ``conf/env`` that the agent can learn (leaving out any that cannot be made)."""
     spec = AGENTS[agent]
     names = []
-    for name in group_choices("env"):
+    for name in env_names():
         try:
             env = make_env(load_env_config(name))
         except Exception:  # an env whose extra (e.g. Box2D) is not installed

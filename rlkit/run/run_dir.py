@@ -19,14 +19,17 @@ if TYPE_CHECKING:
 
 def default_run_dir(config: Config) -> Path:
     """``runs/<agent>-<env>/<time>_seed<seed>``, with ``-1``, ``-2``, ... added if that exists;
-    created here, so that it is this run's alone.
+    created here, so that it is this run's alone. An env named by its Gymnasium id has the id's
+    ``/`` and ``:`` as ``_`` there (``runs/dqn-rlkit_CliffWalk-v0/...``).
 
     Two runs started in the same second (say a resume right after its run, or two commands at
     once) must not share a directory: the second would overwrite the first's metrics and
     checkpoint.
     """
+    from rlkit.config.env_ids import dir_name  # lazily, as run directories are read without it
+
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    parent = Path("runs") / f"{config.agent.name}-{config.env.name}"
+    parent = Path("runs") / f"{config.agent.name}-{dir_name(config.env.name)}"
     return claim_directory(parent / f"{stamp}_seed{config.seed}")
 
 

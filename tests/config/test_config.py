@@ -9,6 +9,7 @@ from omegaconf import OmegaConf
 
 from rlkit.agents.registry import AGENTS
 from rlkit.config.compose import compose_config, load_env_config
+from rlkit.config.env_ids import env_names
 from rlkit.config.schema import (
     AGENT_CONFIGS,
     CONF_DIR,
@@ -43,7 +44,7 @@ USABLE = {
     "bc": "atari, cartpole, cliff, pong, pong_pixels",
     "ddpg": "lunarlander, mountaincar, pendulum",
 }
-ALL_PAIRS = [(agent, env) for agent in group_choices("agent") for env in group_choices("env")]
+ALL_PAIRS = [(agent, env) for agent in group_choices("agent") for env in env_names()]
 
 
 def test_every_agent_has_a_yaml_a_schema_and_a_spec() -> None:
@@ -102,7 +103,7 @@ def test_top_level_yaml_repeats_no_default() -> None:
 
 
 def test_env_yaml_files_load_without_hydra() -> None:
-    for name in group_choices("env"):
+    for name in env_names():
         cfg = load_env_config(name)
         assert isinstance(cfg, EnvConfig) and cfg.name == name
 
