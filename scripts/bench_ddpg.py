@@ -39,11 +39,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import cpu_count, machine, ratio_table, resumable_run, run_rlkit, write_section
+from benchlib import (
+    cpu_count,
+    machine,
+    ratio_table,
+    resumable_run,
+    run_rlkit,
+    side_by_side,
+    write_section,
+)
 
 TARGETS = {
     "pendulum": "mean ≥ -200 at 20k steps",
@@ -238,8 +245,7 @@ def learning(
         print(f"{env} seed {seed}: {result[0]['eval_return_mean']:.1f} {took}", flush=True)
         return result
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(one, seeds))
+    results = side_by_side(one, seeds, jobs)
     returns = [summary["eval_return_mean"] for summary, _ in results]
     walls = [wall for _, wall in results if wall is not None]
     slowest = f"{max(walls) / 60:.1f} min" if walls else "-"

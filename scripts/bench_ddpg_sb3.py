@@ -32,12 +32,11 @@ import statistics
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_ddpg import FRESH_EPISODES, FRESH_SEED_OFFSET, SOLVED
-from benchlib import machine, write_section
+from benchlib import machine, side_by_side, write_section
 
 from rlkit.run.evaluate import EVAL_SEED_OFFSET
 
@@ -241,8 +240,7 @@ def main() -> None:
             raise SystemExit(f"seed {seed} stopped with exit code {done.returncode}; see {log}")
         return json.loads((run_dir(seed) / "summary.json").read_text())
 
-    with ThreadPoolExecutor(args.jobs) as pool:
-        summaries = list(pool.map(one, seeds))
+    summaries = side_by_side(one, seeds, args.jobs)
     markdown = table(summaries, args.schedule, partial=bool(args.only))
     print(markdown)
     suffix = "" if args.schedule == "episode" else "-step"

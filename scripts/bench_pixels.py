@@ -26,11 +26,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import cpu_count, machine, resumable_run, run_rlkit, write_section
+from benchlib import cpu_count, machine, resumable_run, run_rlkit, side_by_side, write_section
 
 # One set of hyperparameters, given to both libraries field by field (SB3's Atari-style values).
 HYPER = {
@@ -141,8 +140,7 @@ def learn(
         print(seed, summary["eval_return_mean"], "resumed" if wall is None else f"{wall:.0f} s")
         return seed, summary, wall
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(one, seeds))
+    results = side_by_side(one, seeds, jobs)
     steps = results[0][1]["total_steps"]
     interval = next((r[1]["evaluations"][0]["step"] for r in results if r[1]["evaluations"]), None)
     lines = [

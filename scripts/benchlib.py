@@ -11,8 +11,12 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "docs" / "benchmarks.md"
@@ -29,6 +33,14 @@ def machine() -> str:
         f"{platform.machine()}, {cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()}"
     )
+
+
+def side_by_side(work: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
+    """``work`` on each item, ``jobs`` at a time, the results in the items' order: joblib, as
+    ``rlkit.compare`` runs its jobs. Threads suffice: each item's work is a child process."""
+    from joblib import Parallel, delayed
+
+    return list(Parallel(n_jobs=jobs, prefer="threads")(delayed(work)(item) for item in items))
 
 
 def write_section(markdown: str, section: str) -> Path:

@@ -19,8 +19,9 @@ from rlkit.config.compose import compose_config, integral_numbers
 from rlkit.config.schema import Config
 from rlkit.errors import ConfigError
 
-USAGE = """usage: python -m rlkit.compare agent=<dqn|ddpg> env=<name> [seeds=5] [seed=0]
-    [total_steps=N] [eval_interval=K] [eval_episodes=10] [jobs=2] [out=DIR] [agent.<field>=...]
+USAGE = """usage: python -m rlkit.compare agent=<dqn|ddpg> env=<name|Gymnasium id> [seeds=5]
+    [seed=0] [total_steps=N] [eval_interval=K] [eval_episodes=10] [jobs=2] [out=DIR]
+    [agent.<field>=...]
 
 Trains rlkit and Stable-Baselines3 on the same env, budget and seeds (seeds seed .. seed+seeds-1)
 with the hyperparameters mapped field by field, evaluates both with the same episodes every
@@ -69,7 +70,7 @@ def compare(
 
     Args:
         agent: ``dqn`` or ``ddpg``.
-        env: a name from ``conf/env``.
+        env: a name from ``conf/env`` or any registered Gymnasium id (``Acrobot-v1``).
         seeds: how many seeds (``seed`` .. ``seed + seeds - 1``).
         seed: the first seed.
         eval_interval: env steps between evaluations (default: a tenth of ``total_steps``).
@@ -153,11 +154,12 @@ def check_comparison(overrides: list[str], settings: CompareSettings) -> Config:
 
 
 def _claim_out(out: str | None, config: Config) -> Path:
+    from rlkit.config.env_ids import dir_name
     from rlkit.run.run_dir import claim_directory
 
     if not out:
         stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-        base = Path("runs") / "compare" / f"{config.agent.name}-{config.env.name}" / stamp
+        base = Path("runs") / "compare" / f"{config.agent.name}-{dir_name(config.env.name)}" / stamp
         return claim_directory(base).resolve()
     path = Path(out)
     if path.exists() and (not path.is_dir() or any(path.iterdir())):

@@ -61,14 +61,13 @@ if ENV_ID not in gym.registry:
 
 
 def train_pixel_dot(run_dir: Path, total_steps: int = 300, **fields: object) -> rlkit.Run:
-    """DDPG on the dot through the public API: the pendulum env config with its id swapped for
-    the dot's, and small nets and batches."""
+    """DDPG on the dot through the public API (the env by its id, DDPG's defaults), with small
+    nets and batches."""
     return rlkit.train(
         "ddpg",
-        "pendulum",
+        ENV_ID,
         seed=0,
         run_dir=run_dir,
-        env__id=ENV_ID,
         total_steps=total_steps,
         progress=False,
         device="cpu",

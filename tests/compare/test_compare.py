@@ -169,3 +169,18 @@ def test_sb3_is_stopped_at_the_budget_unless_its_rollout_ends_there() -> None:
     ends = {"train_freq": episodes, "num_collected_episodes": 1, "dones": np.array([True])}
     assert _rollout_ends(ends)
     assert not _rollout_ends({**ends, "dones": np.array([False])})
+
+
+def test_compares_on_any_gymnasium_id_into_a_directory_named_from_it(tmp_path: Path) -> None:
+    result = run_cli(
+        "agent=dqn", "env=Acrobot-v1", "seeds=1", "total_steps=300", "eval_episodes=1",
+        "eval_interval=300", "agent.loss=huber", "agent.learning_starts=100",
+        "agent.epsilon_decay_steps=200", "env.max_episode_steps=100",
+        cwd=tmp_path, module="rlkit.compare",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = Path(result.stdout.strip().splitlines()[-1])
+    assert out.parent == (tmp_path / "runs" / "compare" / "dqn-Acrobot-v1").resolve()
+    results = json.loads((out / "results.json").read_text())
+    assert results["setup"]["env_id"] == "Acrobot-v1"
+    assert [len(r["final_returns"]) for r in results["libraries"].values()] == [1, 1]
