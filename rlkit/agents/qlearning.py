@@ -22,6 +22,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rlkit.config.schema import QLearningConfig
+from rlkit.parts.observations import observation_batch
 from rlkit.parts.schedules import epsilon_schedule_of
 from rlkit.parts.transition import Transition
 
@@ -97,13 +98,15 @@ class QLearning:
         policy) and ``episode_start`` is unused. ``deterministic`` defaults to ``False`` as in
         SB3: pass ``True`` for the greedy policy.
         """
-        states = np.asarray(observation, dtype=np.int64)
+        # A state outside the space is one clear error, as for DQN, not a bare IndexError.
+        batch, single = observation_batch(observation, self.observation_space)
+        states = batch.astype(np.int64)
         actions = self.q_table[states].argmax(axis=-1)
         if not deterministic:
             explore = self.rng.random(states.shape) < self.cfg.epsilon_end
             random_actions = self.rng.integers(self.n_actions, size=states.shape)
             actions = np.where(explore, random_actions, actions)
-        return (int(actions) if actions.ndim == 0 else actions), None
+        return (int(actions[0]) if single else actions), None
 
     def save(self, path: str | Path) -> Path:
         """Write the policy file that ``rlkit.load(path)`` reads: the config, the spaces and the

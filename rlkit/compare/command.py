@@ -104,7 +104,9 @@ def run_comparison(overrides: list[str], settings: CompareSettings, quiet: bool)
     interval = settings.eval_interval or max(config.total_steps // 10, 1)
     out = _claim_out(settings.out, config)
     seeds = list(range(settings.seed, settings.seed + settings.seeds))
-    tasks = [(library, s) for library in LIBRARIES for s in seeds]
+    # Each seed's two jobs next to each other: with jobs=2 an rlkit job mostly runs beside an
+    # SB3 one, so both libraries share the machine alike.
+    tasks = [(library, s) for s in seeds for library in LIBRARIES]
     started = time.perf_counter()
     jobs = _run_jobs(tasks, overrides, settings, interval, out, config, quiet)
     results = {
@@ -140,7 +142,12 @@ def check_comparison(overrides: list[str], settings: CompareSettings) -> Config:
             raise ConfigError(f"{key}={value} must be >= {least}")
     if settings.eval_interval is not None and settings.eval_interval < 1:
         raise ConfigError(f"eval_interval={settings.eval_interval} must be >= 1")
-    _, config = compose_config(overrides)
+    try:
+        _, config = compose_config(overrides)
+    except ConfigError as e:
+        if "at the top level" not in str(e):
+            raise
+        raise ConfigError(f"{e}; and compare's own: {', '.join(COMPARE_KEYS)}") from e
     if config.resume:
         raise ConfigError("compare trains from scratch: drop resume=")
     check_run_inputs(config)

@@ -152,6 +152,15 @@ def _integral(text: str) -> str:
     return str(int(number)) if number.is_integer() and abs(number) < 2**63 else text
 
 
+def _check_agent_name(overrides: Sequence[str]) -> None:
+    """Refuse an ``agent=`` that is not one of ``conf/agent``: Hydra would also take the schemas'
+    own names (``agent=dqn_schema``, DQN's bare defaults under another name)."""
+    agent = _override_value(overrides, "agent")
+    choices = group_choices("agent")
+    if agent is not None and "," not in agent and agent not in choices:
+        raise ConfigError(f"unknown agent {agent!r}; valid choices: {', '.join(choices)}")
+
+
 def compose_config(overrides: Sequence[str]) -> tuple[DictConfig, Config]:
     """Compose ``conf/config.yaml`` with Hydra overrides and build the typed ``Config``.
 
@@ -166,6 +175,7 @@ def compose_config(overrides: Sequence[str]) -> tuple[DictConfig, Config]:
     """
     overrides = env_id_overrides(overrides)
     check_env_id(overrides)
+    _check_agent_name(overrides)
     with _hydra_context():
         try:
             cfg = compose(config_name="config", overrides=list(overrides))
@@ -218,9 +228,15 @@ def with_resume_overrides(overrides: Sequence[str]) -> list[str]:
     from rlkit.storage.checkpoint import BEST_DIR
 
     resume = _override_value(overrides, "resume")
-    if resume in (None, "null", "None", ""):
+    if resume in (None, "null", "None"):
         return list(overrides)
+    if not resume:  # `resume=` with the path left out would start a fresh run without a word
+        raise ConfigError(
+            "resume= needs the run directory to continue: resume=runs/<agent>-<env>/<run>"
+        )
     run_dir = Path(resume)
+    if run_dir.is_file():
+        raise CheckpointError(f"resume={resume} is a file; give the run directory that holds it")
     if not run_dir.is_dir():
         raise CheckpointError(f"resume={resume}: no such run directory")
     saved = run_dir / ".hydra" / "overrides.yaml"
@@ -294,6 +310,11 @@ def config_changes(run_dir: Path, overrides: Sequence[str]) -> list[tuple[str, s
     ]
 
 
+FIXED_ON_RESUME = ("seed",)
+"""Keys a resume cannot change: the run (its directory name, summary and random streams) is
+that seed's."""
+
+
 def _check_config_unchanged(run_dir: Path, combined: list[str], given: Sequence[str]) -> None:
     """Stop a resume whose config would differ from the run's for a reason the user did not give.
 
@@ -302,9 +323,16 @@ def _check_config_unchanged(run_dir: Path, combined: list[str], given: Sequence[
     is what ``total_steps=...`` on a resume is for).
     """
     named = [o.lstrip("+~").partition("=")[0] for o in given if "=" in o]
+    changes = config_changes(run_dir, combined)
+    for key, old, new in changes:
+        if key in FIXED_ON_RESUME:
+            raise ConfigError(
+                f"resume={run_dir}: the run is {key}={old} and continues its random streams, so "
+                f"it cannot become {key}={new}: drop {key}=, or start a new run with {key}={new}"
+            )
     changed = [
         change
-        for change in config_changes(run_dir, combined)
+        for change in changes
         if not any(change[0] == name or change[0].startswith(f"{name}.") for name in named)
     ]
     if not changed:

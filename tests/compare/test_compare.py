@@ -113,6 +113,7 @@ def test_the_curve_is_the_mean_over_seeds_with_a_bootstrap_band_around_it() -> N
         (["agent=dqn", "env=cartpole", "agent.n_step=3", "agent.double_q=true"], "double_q"),
         (["agent=dqn", "env=cartpole", "env.id=NoSuchEnv-v0"], "NoSuchEnv-v0"),
         (["agent=dqn", "env=cartpole", "agent.no_such_field=1"], "no_such_field"),
+        (["agent=dqn", "env=cartpole", "seed5=1"], "compare's own: seeds, seed, eval_interval"),
     ],
 )
 def test_bad_input_is_one_line(argv: list[str], message: str) -> None:
