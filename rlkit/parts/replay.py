@@ -74,6 +74,23 @@ def _layout(space: gym.Space, what: str) -> Layout:
     )
 
 
+def replay_bytes(capacity: int, observation_space: gym.Space, action_space: gym.Space) -> int:
+    """Bytes a ``ReplayBuffer`` of ``capacity`` transitions allocates for its storage (the same
+    columns as ``ReplayBuffer._allocate``: obs, action, reward, next obs, terminated, steps)."""
+    (obs_shape, obs_dtype), (action_shape, action_dtype) = (
+        _layout(observation_space, "obs"),
+        _layout(action_space, "action"),
+    )
+    per_row = (
+        2 * int(np.prod(obs_shape, dtype=np.int64)) * obs_dtype.itemsize
+        + int(np.prod(action_shape, dtype=np.int64)) * action_dtype.itemsize
+        + 4  # reward, float32
+        + 4  # terminated, float32
+        + 8  # steps, int64
+    )
+    return int(capacity) * per_row
+
+
 def _torch_dtype(dtype: np.dtype) -> torch.dtype:
     return torch.from_numpy(np.empty(0, dtype=dtype)).dtype
 

@@ -41,6 +41,8 @@ def check_run_inputs(config: Config) -> None:
         from rlkit.parts.devices import resolve_device
 
         device = resolve_device(config.device)
+        if isinstance(config.agent, DQNConfig | DDPGConfig):
+            check_buffer_fits(config, device)
         if isinstance(config.agent, DQNConfig):
             from rlkit.fast.backend import choose_dqn_update
 
@@ -55,6 +57,59 @@ def check_run_inputs(config: Config) -> None:
         from rlkit.run.resume import read_resume_checkpoint
 
         read_resume_checkpoint(config)
+
+
+def available_memory(device: Any) -> int | None:
+    """Bytes free for a new allocation: the GPU's free memory, or the host's available memory
+    (Linux ``MemAvailable``, else free pages); ``None`` where it cannot be read."""
+    if getattr(device, "type", "cpu") == "cuda":
+        import torch
+
+        return int(torch.cuda.mem_get_info(device)[0])
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        import os
+
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:,.1f} GiB" if n >= 2**28 else f"{n / 2**20:,.0f} MiB"
+
+
+def check_buffer_fits(config: Config, device: Any) -> None:
+    """A replay buffer that cannot fit in memory is refused before anything is written (NumPy
+    would stop with a traceback, or the kernel kill the run later).
+
+    Raises:
+        ConfigError: the bytes it needs, the memory available and the largest size that fits.
+    """
+    from rlkit.parts.replay import replay_bytes
+
+    agent = config.agent
+    assert isinstance(agent, DQNConfig | DDPGConfig)
+    env = make_env(config.env)
+    try:
+        need = replay_bytes(agent.buffer_size, env.observation_space, env.action_space)
+        row = replay_bytes(1, env.observation_space, env.action_space)
+    finally:
+        env.close()
+    free = available_memory(device)
+    if free is None or need <= free:
+        return
+    where = "free on the GPU" if getattr(device, "type", "cpu") == "cuda" else "available"
+    raise ConfigError(
+        f"agent.buffer_size={agent.buffer_size:,} needs {_gib(need)} for the replay buffer, but "
+        f"{_gib(free)} is {where}: lower agent.buffer_size (at most about {free // row:,} fits "
+        "here)"
+    )
 
 
 def _check_dataset(config: Config) -> None:

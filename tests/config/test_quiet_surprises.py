@@ -64,3 +64,24 @@ def test_a_float_budget_prints_the_config(tmp_path: Path) -> None:
     result = run_cli("agent=dqn", "env=cliff", "total_steps=1e4", "--cfg", "job", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "total_steps: 10000" in result.stdout
+
+
+def test_a_replay_buffer_that_cannot_fit_is_one_line_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    result = run_cli("agent=dqn", "env=cartpole", "agent.buffer_size=1e11", cwd=tmp_path)
+    assert result.returncode == 2
+    one_line_error(result.stderr, "agent.buffer_size=100,000,000,000 needs 5,215.4 GiB")
+    assert "lower agent.buffer_size (at most about" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("env", ["cartpole", "pendulum", "pong_pixels"])
+def test_replay_bytes_is_what_the_buffer_allocates(env: str) -> None:
+    from rlkit.parts.replay import ReplayBuffer, replay_bytes
+
+    made = rlkit.make_env(env)
+    space, actions = made.observation_space, made.action_space
+    buffer = ReplayBuffer(50, space, actions, n_step=3)
+    assert buffer._arrays is not None
+    assert replay_bytes(50, space, actions) == sum(a.nbytes for a in buffer._arrays)
