@@ -74,6 +74,10 @@ class VideoWriter:
         """Whether the video has reached its length limit (later frames are dropped)."""
         return self.frames_written >= self.max_frames
 
+    def drop(self) -> None:
+        """A frame past the length limit, not even rendered: the video says it was cut."""
+        self.cut = True
+
     def add(self, frame: np.ndarray | None) -> None:
         """Append one rendered frame (every ``stride``-th is kept)."""
         if frame is None:

@@ -180,7 +180,9 @@ def _play_episode(
             agent.predict(obs, deterministic=deterministic)[0]
         )
         total, length, done = total + float(reward), length + 1, terminated or truncated
-        if writer is not None and not writer.full:
+        if writer is not None and writer.full:
+            writer.drop()  # rendering a frame that will not be kept would only cost time
+        elif writer is not None:
             writer.add(env.render())
     return Episode(total, length, episode_score(env_cfg, info))
 

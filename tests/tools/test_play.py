@@ -87,6 +87,22 @@ def test_mp4_and_gif_read_back(runs: dict[str, Path], tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.gif", "v.mp4"]  # no temporary files
 
 
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_a_video_cut_at_its_length_limit_says_so(
+    runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    from rlkit.tools import video
+
+    monkeypatch.setitem(video.MAX_VIDEO_FRAMES, suffix, 2)
+    out: list[str] = []
+    play(runs["cartpole"], episodes=1, video=tmp_path / f"v{suffix}", log=out.append)
+    assert "2 frames" in lines_of(out) and "(cut at 2 frames)" in lines_of(out)
+    out.clear()
+    monkeypatch.setitem(video.MAX_VIDEO_FRAMES, suffix, 1000)
+    play(runs["cartpole"], episodes=1, video=tmp_path / f"w{suffix}", log=out.append)
+    assert "cut at" not in lines_of(out)
+
+
 def test_pong_video_and_score(runs: dict[str, Path], tmp_path: Path) -> None:
     out: list[str] = []
     episodes = play(runs["pong"], episodes=1, video=tmp_path / "p.mp4", log=out.append)
