@@ -29,6 +29,7 @@ from rlkit.run.callbacks.base import Callback
 from rlkit.run.loop import run_training
 from rlkit.run.preflight import check_run_inputs
 from rlkit.run.run_dir import check_new_run_dir, default_run_dir, read_run, read_run_config
+from rlkit.storage.paths import RUNS_HINT, check_writable
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:-]+$")
 
@@ -103,8 +104,10 @@ def train(
     cfg, config = compose_config(all_overrides)
     check_run_inputs(config)
     if run_dir is None:
+        check_writable("runs", "", directory=True, hint=RUNS_HINT)
         run_dir = default_run_dir(config)
     else:
+        check_writable(run_dir, "run_dir", directory=True)
         check_new_run_dir(run_dir, config.resume, "run_dir")
     run_dir = Path(run_dir).resolve()  # as the command line prints it
     (run_dir / ".hydra").mkdir(parents=True, exist_ok=True)

@@ -178,13 +178,21 @@ def _env_ids(overrides: list[str]) -> list[str]:
 def _check_output_dirs(overrides: list[str], resume: str | None, multirun: bool) -> None:
     """A run or sweep directory the user named must not hold a run already."""
     from rlkit.run.run_dir import check_new_run_dir, check_new_sweep_dir
+    from rlkit.storage.paths import RUNS_HINT, check_writable
 
+    named = False
     for override in overrides:
         key, _, value = override.partition("=")
         if key == "hydra.run.dir" and not multirun:
+            check_writable(value, key, directory=True)
             check_new_run_dir(value, resume, key)
+            named = True
         if key == "hydra.sweep.dir" and multirun:
+            check_writable(value, key, directory=True)
             check_new_sweep_dir(value)
+            named = True
+    if not named:  # the default: runs/ in the working directory
+        check_writable("runs", "", directory=True, hint=RUNS_HINT)
 
 
 def _sweep_dir_override(configs: list[Any]) -> list[str]:

@@ -163,7 +163,14 @@ def check_comparison(overrides: list[str], settings: CompareSettings) -> Config:
 def _claim_out(out: str | None, config: Config) -> Path:
     from rlkit.config.env_ids import dir_name
     from rlkit.run.run_dir import claim_directory
+    from rlkit.storage.paths import check_writable
 
+    if out:
+        check_writable(out, "out", directory=True)
+    else:
+        check_writable(
+            "runs", "", directory=True, hint="run from a directory you can write, or give out="
+        )
     if not out:
         stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
         base = Path("runs") / "compare" / f"{config.agent.name}-{dir_name(config.env.name)}" / stamp

@@ -29,6 +29,7 @@ from gymnasium import spaces
 
 from rlkit.errors import ConfigError
 from rlkit.run.run_dir import read_run_config
+from rlkit.storage.paths import check_writable
 
 INPUT_NAME = "input"
 OUTPUT_NAME = "output"
@@ -88,6 +89,7 @@ def export_onnx_report(
         raise ConfigError(f"out={out} must end in .onnx")
     if out.exists() and not overwrite:
         raise ConfigError(f"out={out} exists; give another name, or overwrite=true to replace it")
+    check_writable(out, "out", directory=False)
     config = read_run_config(run_dir)
     if config.agent.name not in exportable_agents():
         raise ConfigError(

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from rlkit.errors import ConfigError
+from rlkit.storage.paths import check_writable
 
 VIDEO_FORMATS = (".mp4", ".gif")
 MAX_VIDEO_FRAMES = {".mp4": 7200, ".gif": 600}
@@ -37,6 +38,7 @@ def check_video(video: str | Path | None, overwrite: bool = False) -> Path | Non
         raise ConfigError(
             f"video={video} exists; give another name, or overwrite=true to replace it"
         )
+    check_writable(path, "video", directory=False)
     return path
 
 

@@ -85,3 +85,50 @@ def test_replay_bytes_is_what_the_buffer_allocates(env: str) -> None:
     buffer = ReplayBuffer(50, space, actions, n_step=3)
     assert buffer._arrays is not None
     assert replay_bytes(50, space, actions) == sum(a.nbytes for a in buffer._arrays)
+
+
+UNWRITABLE = "/sys/rlkit-test"  # sysfs refuses new entries, even to root
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    runs = tmp_path_factory.mktemp("runs")
+    cliff = rlkit.train("qlearning", "cliff", total_steps=100, run_dir=runs / "q", progress=False)
+    dqn = rlkit.train("dqn", "cartpole", total_steps=200, run_dir=runs / "d", progress=False)
+    return {"run": cliff.dir, "dqn": dqn.dir}
+
+
+@pytest.mark.parametrize(
+    ("module", "args", "message"),
+    [
+        ("rlkit.train", ["hydra.run.dir=afile/run"], "afile is a file, not a directory"),
+        ("rlkit.train", [f"hydra.run.dir={UNWRITABLE}"], "/sys is not writable"),
+        ("rlkit.train", ["-m", "seed=0,1", f"hydra.sweep.dir={UNWRITABLE}"], "is not writable"),
+        ("rlkit.compare", ["agent=dqn", "env=cliff", "agent.loss=huber", "out=afile/c"], "afile"),
+        ("rlkit.play", ["run={run}", "video=afile/x.mp4"], "afile is a file, not a directory"),
+        ("rlkit.play", ["run={run}", f"video={UNWRITABLE}/x.gif"], "is not writable"),
+        ("rlkit.export", ["run={dqn}", f"out={UNWRITABLE}.onnx"], "/sys is not writable"),
+        ("rlkit.export", ["run={dqn}", "out=afile/p.onnx"], "afile is a file, not a directory"),
+    ],
+)
+def test_a_place_that_cannot_be_written_is_one_line_before_any_work(
+    tmp_path: Path, trained: dict[str, Path], module: str, args: list[str], message: str
+) -> None:
+    if not Path("/sys").is_dir():
+        pytest.skip("no /sys here")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "afile").write_text("a file")
+    filled = [a.format(**trained) for a in args]
+    result = run_cli(*filled, cwd=work, module=module)
+    assert result.returncode == 2, result.stderr
+    one_line_error(result.stderr, message)
+    assert sorted(p.name for p in work.iterdir()) == ["afile"]
+
+
+def test_a_working_directory_that_cannot_be_written_is_one_line() -> None:
+    if not Path("/sys").is_dir():
+        pytest.skip("no /sys here")
+    result = run_cli("agent=qlearning", "env=cliff", cwd=Path("/sys"))
+    assert result.returncode == 2
+    one_line_error(result.stderr, "/sys/runs cannot be written")
