@@ -23,16 +23,16 @@ import sys
 from typing import Any
 
 from rlkit.config.cli_args import fail, parse_bool, parse_int, parse_key_values, wants_help
-from rlkit.envs.ping_pong.rules import DOWN, STAY, UP, keys_to_action
-from rlkit.errors import ConfigError, RlkitError
-from rlkit.tools.human import KeySource, Recording, play_human, pygame_keys
-from rlkit.tools.video import (
+from rlkit.envkit.video import (
     GIF_MAX_FPS,
     GIF_MAX_SIDE,
     MAX_VIDEO_FRAMES,
     VIDEO_FORMATS,
     VideoWriter,
 )
+from rlkit.envs.ping_pong.rules import DOWN, STAY, UP, keys_to_action
+from rlkit.errors import ConfigError, RlkitError
+from rlkit.tools.human import KeySource, Recording, play_human, pygame_keys
 from rlkit.tools.watch import Episode, Pace, check_episodes, play, summarize
 
 __all__ = [

@@ -32,6 +32,7 @@ TARGET_UPDATES = ("hard", "polyak")
 DQN_LOSSES = ("mse", "huber")
 UPDATE_BACKENDS = ("auto", "torch", "numpy")
 NOISES = ("gaussian", "ornstein_uhlenbeck")
+WANDB_MODES = ("offline", "online", "disabled")
 
 
 def _check(ok: bool, message: str) -> None:
@@ -446,6 +447,29 @@ class AtariEnvConfig(EnvConfig):
 
 
 @dataclass
+class LoggerConfig:
+    """Loggers besides ``metrics.csv`` (always written), under ``logger.``; both use the metric
+    names of ``rlkit/run/namespace.py`` (``charts/episode_return``, ``losses/td_loss``, ...)."""
+
+    tensorboard: bool = False
+    """Write TensorBoard event files to ``<run>/tb/`` (``tensorboard --logdir runs/``)."""
+    wandb: bool = False
+    """Log to Weights & Biases; its files go to ``<run>/wandb/``."""
+    wandb_mode: str = "offline"
+    """``offline`` (no account or network; ``wandb sync <run>/wandb/offline-run-*`` uploads it
+    later), ``online`` (needs ``WANDB_API_KEY`` or ``wandb login``) or ``disabled``."""
+    wandb_project: str = "rlkit"
+    """The W&B project."""
+    wandb_group: str | None = None
+    """The W&B group (e.g. one per sweep), or none."""
+    wandb_tags: list[str] = field(default_factory=list)
+    """W&B tags."""
+
+    def __post_init__(self) -> None:
+        _check_choice("logger.wandb_mode", self.wandb_mode, WANDB_MODES)
+
+
+@dataclass
 class Config:
     """One training run: ``python -m rlkit.train agent=... env=... [field=value ...]``."""
 
@@ -491,6 +515,12 @@ class Config:
     """A run directory to continue from its checkpoint, into a new run directory. The old run's
     overrides are applied first, so ``resume=<dir>`` alone continues it; ``total_steps=``
     extends it."""
+    logger: LoggerConfig = field(default_factory=LoggerConfig)
+    """TensorBoard and Weights & Biases (``logger.tensorboard=true``, ``logger.wandb=true``)."""
+    video_interval: int | None = None
+    """Record one greedy evaluation episode every this many env steps to
+    ``<run>/videos/step_<n>.mp4`` (and to TensorBoard and W&B when they are on); ``None``: no
+    videos. The env must render ``rgb_array``."""
 
     def __post_init__(self) -> None:
         _check(self.seed >= 0, f"seed={self.seed} must be >= 0")
@@ -504,7 +534,7 @@ class Config:
             self.torch_threads is None or self.torch_threads >= 1,
             f"torch_threads={self.torch_threads} must be >= 1 (or null)",
         )
-        for key in ("eval_interval", "checkpoint_interval"):
+        for key in ("eval_interval", "checkpoint_interval", "video_interval"):
             value = getattr(self, key)
             _check(value is None or value > 0, f"{key}={value} must be > 0 (or null)")
         _check(

@@ -18,6 +18,7 @@ from rlkit.run.callbacks.csv_logger import CSVLogger
 from rlkit.run.callbacks.nan_guard import NaNGuard
 from rlkit.run.callbacks.progress import ProgressBar
 from rlkit.run.context import RunContext
+from rlkit.run.loop import logger_callbacks
 from rlkit.run.state import LoopState
 from rlkit.run.summary import finish, print_update
 from rlkit.storage.datasets import load_dataset
@@ -38,7 +39,8 @@ def run_offline(
     print_update(console, agent)
     train, held_out = dataset.split(agent.val_fraction, cfg.seed)
     state = LoopState(obs=np.zeros(0), episode_return=np.zeros(0), episode_length=np.zeros(0))
-    builtin: list[Callback] = [CSVLogger(), NaNGuard(), *([ProgressBar()] if cfg.progress else [])]
+    builtin: list[Callback] = [CSVLogger(), NaNGuard(), *logger_callbacks(cfg)]
+    builtin += [ProgressBar()] if cfg.progress else []
     run = RunContext(
         cfg, agent, run_dir, state, console, CallbackList([*builtin, *callbacks]),
         budget=agent.epochs, label=f"{cfg.agent.name} on {len(train):,} pairs",

@@ -21,6 +21,7 @@ from rlkit.config.env_ids import env_names
 from rlkit.config.schema import BCConfig, Config, DDPGConfig, DQNConfig, EnvConfig
 from rlkit.envkit.make import describe_space, make_env
 from rlkit.errors import CheckpointError, ConfigError, IncompatibleError
+from rlkit.run.callbacks.wandb_logger import check_wandb
 
 
 def check_run_inputs(config: Config) -> None:
@@ -32,11 +33,15 @@ def check_run_inputs(config: Config) -> None:
             dataset for an agent that does not read one, or none for one that needs it; a
             ``device`` or an update (``agent.update_backend``, ``agent.cuda_graphs``) this
             machine or run cannot have.
+        ConfigError: ``logger.wandb=true`` where W&B cannot start; ``video_interval`` for an
+            env that does not render ``rgb_array`` or an agent that takes no env steps.
         CheckpointError: ``resume=`` a missing or unfitting run.
     """
     spec = AGENTS[config.agent.name]
     check_compatible(spec.name, config.env)
     _check_dataset(config)
+    check_wandb(config.logger)
+    _check_video(config)
     if spec.uses_torch:
         from rlkit.parts.devices import resolve_device
 
@@ -110,6 +115,29 @@ def check_buffer_fits(config: Config, device: Any) -> None:
         f"{_gib(free)} is {where}: lower agent.buffer_size (at most about {free // row:,} fits "
         "here)"
     )
+
+
+def _check_video(config: Config) -> None:
+    """``video_interval`` needs env steps to count and an env that renders ``rgb_array``."""
+    if config.video_interval is None:
+        return
+    key = f"video_interval={config.video_interval}"
+    if AGENTS[config.agent.name].offline:
+        raise ConfigError(
+            f"{key} counts env steps; agent={config.agent.name} trains from its dataset in "
+            "epochs: set video_interval=null (python -m rlkit.play run=<run> video=out.mp4 "
+            "records the trained agent)"
+        )
+    env = make_env(config.env)
+    try:
+        modes = list(env.metadata.get("render_modes") or [])
+    finally:
+        env.close()
+    if "rgb_array" not in modes:
+        raise ConfigError(
+            f"{key} records rgb_array frames, but env={config.env.name} renders only "
+            f"{', '.join(modes) or 'nothing'}; set video_interval=null"
+        )
 
 
 def _check_dataset(config: Config) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from rlkit.envkit.video import frames_per_second
 from rlkit.envs.ping_pong.render import held_keys
 from rlkit.envs.ping_pong.rules import keys_to_action
 from rlkit.errors import ConfigError
@@ -25,7 +26,6 @@ from rlkit.tools.watch import (
     Pace,
     check_episodes,
     episode_score,
-    frames_per_second,
     summarize,
     with_settings,
 )

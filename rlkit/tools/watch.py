@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from rlkit.envkit.video import VideoWriter, frames_per_second
 from rlkit.errors import ConfigError
 from rlkit.run.run_dir import read_run_config
 from rlkit.tools.display import require_window
-from rlkit.tools.video import VideoWriter, check_video
+from rlkit.tools.video import check_video
 
 
 @dataclass(frozen=True)
@@ -194,12 +195,6 @@ def episode_score(env_cfg: Any, info: dict[str, Any]) -> tuple[int, int] | None:
         return None
     right, left = (int(v) for v in np.asarray(info["score"]).ravel()[:2])
     return right, left
-
-
-def frames_per_second(env: Any, env_cfg: Any) -> float:
-    """The env's real-time rate: its ``render_fps`` over the frames each step holds."""
-    fps = float(env.metadata.get("render_fps") or 30)
-    return fps / (getattr(env_cfg, "frame_skip", None) or 1)
 
 
 def _check_render_mode(env: Any, render_mode: str | None, env_name: str) -> None:

@@ -8,7 +8,8 @@ user's own callbacks go through the same interface (``rlkit.train(..., callbacks
 Stable-Baselines3's ``BaseCallback`` is the model: ``on_training_start``, ``on_step`` (return
 ``False`` to stop) and ``on_training_end``. Two hooks are rlkit's own: ``on_record`` hears every
 row of metrics that the run records (an ended episode, the training metrics, an evaluation), so
-that a logger (CSV today; TensorBoard or wandb are a new file each) is just a callback; and
+that a logger (CSV, TensorBoard, wandb: a file each) is just a callback; ``on_video`` hears of
+each video the run records (``video_interval``), so that a logger can show it; and
 ``on_checkpoint`` comes just before a checkpoint is written, so that whatever the checkpoint
 counts (the rows of ``metrics.csv``) is on disk first.
 """
@@ -16,6 +17,7 @@ counts (the rows of ``metrics.csv``) is on disk first.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -51,6 +53,10 @@ class Callback:
 
     def on_record(self, run: RunContext, record: Record) -> None:
         """A row of metrics was recorded."""
+
+    def on_video(self, run: RunContext, path: Path) -> None:
+        """A video of an evaluation episode was written to ``path``, at ``run.state.global_step``
+        (``video_interval``)."""
 
     def on_checkpoint(self, run: RunContext) -> None:
         """A checkpoint is about to be written: put on disk what it counts."""
@@ -95,6 +101,11 @@ class CallbackList:
         """Pass a record to every callback."""
         for callback in self.callbacks:
             callback.on_record(run, record)
+
+    def on_video(self, run: RunContext, path: Path) -> None:
+        """Tell every callback of a video."""
+        for callback in self.callbacks:
+            callback.on_video(run, path)
 
     def on_checkpoint(self, run: RunContext) -> None:
         """Call every ``on_checkpoint``."""
