@@ -68,16 +68,34 @@ def print_sweep_table(runs: list[tuple[Path, dict[str, Any]]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("seed", "return", "time (s)", "run", box=None, pad_edge=False)
-    for run_dir, summary in runs:
+    swept = _swept_overrides([run_dir for run_dir, _ in runs])
+    columns = ["seed", "return", "time (s)", "run"] + (["overrides"] if any(swept) else [])
+    table = Table(*columns, box=None, pad_edge=False)
+    for (run_dir, summary), overrides in zip(runs, swept, strict=True):
         mean, std = summary["eval_return_mean"], summary["eval_return_std"]
         score = "-" if mean is None else f"{mean:.2f} ± {std:.2f}"
-        table.add_row(str(summary["seed"]), score, f"{summary['wall_time_s']:.1f}", run_dir.name)
+        row = [str(summary["seed"]), score, f"{summary['wall_time_s']:.1f}", run_dir.name]
+        table.add_row(*row, *([overrides] if any(swept) else []))
     console = Console()
     console.print(table)
     # The sweep's directory last, as a single run's is (a sweep over envs: their common folder).
     sweep = os.path.commonpath([str(run_dir.parent) for run_dir, _ in runs])
     print(sweep, flush=True)
+
+
+def _swept_overrides(run_dirs: list[Path]) -> list[str]:
+    """Each run's overrides that not all runs share, seed aside (an Optuna trial's values)."""
+    from omegaconf import OmegaConf
+
+    found = []
+    for run_dir in run_dirs:
+        saved = run_dir / ".hydra" / "overrides.yaml"
+        found.append([str(o) for o in OmegaConf.load(saved)] if saved.is_file() else [])
+    common = set.intersection(*(set(o) for o in found)) if found else set()
+    return [
+        " ".join(o for o in overrides if o not in common and not o.startswith("seed="))
+        for overrides in found
+    ]
 
 
 HYDRA_FLAGS = ("-m", "--multirun", "-h", "--help", "--hydra-help", "--version", "--resolve")
@@ -140,6 +158,7 @@ def main(argv: list[str] | None = None) -> None:
         _fail(e)
     multirun = "-m" in argv or "--multirun" in argv
     passthrough = any(a in NO_RUN_FLAGS for a in argv)
+    claimed: Path | None = None
     if not passthrough:
         from rlkit.config.compose import with_resume_overrides
         from rlkit.run.preflight import validate_overrides
@@ -151,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
             _fail(e)
         try:
             _check_output_dirs(overrides, configs[0].resume, multirun)
+            overrides = _plugin_overrides(overrides, configs, multirun)
         except RlkitError as e:
             _fail(e)
         if not multirun and not any(o.startswith("hydra.run.dir=") for o in overrides):
@@ -160,11 +180,93 @@ def main(argv: list[str] | None = None) -> None:
             overrides = [*overrides, f"hydra.run.dir={default_run_dir(configs[0])}"]
         if multirun and not any(o.startswith("hydra.sweep.dir=") for o in overrides):
             overrides = [*overrides, *_sweep_dir_override(configs)]
+            claimed = Path(overrides[-1].partition("=")[2])
     argv = [*flags, *overrides]
     sys.argv = [sys.argv[0], *argv]
-    _hydra_app()()
-    if multirun:
-        print_sweep_table(FINISHED)
+    try:
+        _hydra_app()()
+    finally:
+        # A sweep Hydra could not start (a launcher's own error) leaves no empty directory.
+        if claimed is not None and claimed.is_dir() and not any(claimed.iterdir()):
+            claimed.rmdir()
+    if multirun and not passthrough:
+        _disconnect_ray()
+        _report_sweep(_override_value(overrides, "hydra.sweep.dir"))
+
+
+def _plugin_overrides(overrides: list[str], configs: list[Any], multirun: bool) -> list[str]:
+    """Check the launcher and sweeper (installed, and given to a multirun); with Optuna, tune
+    towards a higher return unless told otherwise (its sweeper minimises by default).
+
+    Raises:
+        ConfigError: a launcher or sweeper that does not exist or is not installed; Optuna on
+            runs without a final evaluation (nothing to maximise).
+    """
+    from rlkit.config.hydra_plugins import check_plugins
+    from rlkit.errors import ConfigError
+
+    chosen = check_plugins(overrides, multirun)
+    address = _override_value(overrides, "hydra.launcher.ray.init.address")
+    memory = "hydra.launcher.ray.init.object_store_memory"
+    if (
+        chosen.get("hydra/launcher") == "ray"
+        and address not in (None, "null")
+        and not any(o.lstrip("+").startswith(f"{memory}=") for o in overrides)
+    ):
+        # hydra-ray-launcher 1.2.2 always asks Ray for a 75 MB object store, which Ray refuses
+        # when joining a running cluster; null lets the cluster's own setting stand.
+        overrides = [*overrides, f"+{memory}=null"]
+    if chosen.get("hydra/sweeper") != "optuna":
+        return overrides
+    if any(c.eval_episodes == 0 for c in configs):
+        raise ConfigError(
+            "hydra/sweeper=optuna tunes the final evaluation's mean return: eval_episodes=0 "
+            "leaves none; give eval_episodes >= 1"
+        )
+    if _override_value(overrides, "hydra.sweeper.direction") is None:
+        overrides = [*overrides, "hydra.sweeper.direction=maximize"]
+    return overrides
+
+
+def _override_value(overrides: list[str], key: str) -> str | None:
+    return next((o.partition("=")[2] for o in overrides if o.partition("=")[0] == key), None)
+
+
+def _report_sweep(sweep_dir: str | None) -> None:
+    """After a multirun: Optuna's best trial, then the table of the runs and the sweep directory.
+    A launcher runs the jobs in other processes, so their summaries are read from disk."""
+    runs = list(FINISHED)
+    if not runs and sweep_dir is not None:
+        runs = _sweep_runs(Path(sweep_dir))
+    best = Path(sweep_dir or ".") / "optimization_results.yaml"
+    if sweep_dir is not None and best.is_file():
+        from omegaconf import OmegaConf
+
+        result = OmegaConf.to_container(OmegaConf.load(best))
+        assert isinstance(result, dict)
+        params = " ".join(f"{k}={v}" for k, v in result.get("best_params", {}).items())
+        print(f"best trial: {params} -> return {result.get('best_value')} ({best})", flush=True)
+    print_sweep_table(runs)
+
+
+def _disconnect_ray() -> None:
+    """After Ray's launcher: end this process's Ray session, which also flushes the lines Ray
+    forwards from its workers, so that the sweep directory stays the last line."""
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()
+
+
+def _sweep_runs(sweep_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """The finished runs of a sweep directory, in job order (``<num>_seed<seed>``)."""
+    import json
+
+    def job_number(path: Path) -> tuple[int, str]:
+        head = path.parent.name.partition("_")[0]
+        return (int(head) if head.isdigit() else -1, path.parent.name)
+
+    found = sorted(sweep_dir.glob("*/summary.json"), key=job_number)
+    return [(p.parent.resolve(), json.loads(p.read_text())) for p in found]
 
 
 def _env_ids(overrides: list[str]) -> list[str]:

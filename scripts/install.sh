@@ -2,7 +2,10 @@
 # Install rlkit (editable, from this checkout) with the PyTorch build that fits this machine.
 #
 #   bash scripts/install.sh         # rlkit and its dependencies
-#   bash scripts/install.sh dev     # ... plus the test tools (pytest, ruff)
+#   bash scripts/install.sh dev     # ... plus the test tools (pytest, ruff, mypy) and [sweep]
+#   bash scripts/install.sh sweep   # Hydra's joblib launcher and Optuna sweeper
+#   bash scripts/install.sh ray     # Hydra's Ray launcher and Ray (several hundred MB)
+#   bash scripts/install.sh dev,ray # several extras: comma-separated (or as separate words)
 #
 # With an NVIDIA GPU, pip takes the default PyTorch wheel (a CUDA build). Without one it first
 # installs the CPU build, so that the several-GB CUDA build is never downloaded: on the course's
@@ -13,7 +16,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python="${PYTHON:-python}"
-extras="${1:+[$1]}"
+# "dev,ray" and "dev ray" both become pip's ".[dev,ray]".
+joined="$(IFS=,; echo "$*")"
+extras="${joined:+[$joined]}"
 torch_version="${RLKIT_TORCH_VERSION:-2.13.0}"
 
 has_gpu() { command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; }

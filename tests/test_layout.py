@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LONGEST = 60
 # Top to bottom; a module may import from its own layer and the ones after it.
 LAYERS = [
-    ("rlkit.train", "rlkit.play", "rlkit.export", "rlkit.tools", "rlkit.compare"),
+    ("rlkit.train", "rlkit.play", "rlkit.export", "rlkit.plot", "rlkit.tools", "rlkit.compare"),
     ("rlkit.api",),
     ("rlkit.run",),
     ("rlkit.agents",),
