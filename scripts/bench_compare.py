@@ -86,7 +86,7 @@ def table(results: dict[str, dict]) -> list[str]:
     return lines
 
 
-def report(results: dict[str, dict], jobs: int) -> str:
+def report(results: dict[str, dict], jobs: int, note: str = "") -> str:
     """The section of docs/benchmarks.md."""
     setup = next(iter(results.values()))["setup"]
     lines = [
@@ -104,6 +104,7 @@ def report(results: dict[str, dict], jobs: int) -> str:
         "",
         "Each comparison's own `table.md` (means, medians, every seed's return, wall times) and "
         "`curves.png` are in its directory, `runs/bench_compare/<workload>/`.",
+        *(["", note] if note else []),
     ]
     return "\n".join(lines)
 
@@ -117,13 +118,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--note", default="", help="a sentence on how the runs went, appended")
     args = parser.parse_args(argv)
     names = args.workloads.split(",")
     unknown = [n for n in names if n not in WORKLOADS]
     if unknown:
         parser.error(f"unknown workload {unknown[0]!r}; valid: {', '.join(WORKLOADS)}")
     results = {n: run_compare(n, args.seeds, args.seed, args.jobs, args.fresh) for n in names}
-    markdown = report(results, args.jobs)
+    markdown = report(results, args.jobs, args.note)
     print(markdown)
     if not args.no_write:
         print(write_section(markdown, SECTION))
