@@ -49,10 +49,21 @@ def _train(args: list[str], run_dir: Path, cwd: Path) -> subprocess.Popen[bytes]
     return subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _killed_and_resumed(args: list[str], root: Path, kills: int, seed: int, whole_s: float) -> Path:
+def _wait_for_checkpoint(process: subprocess.Popen[bytes], run_dir: Path) -> None:
+    """Until the run has written its first checkpoint (or ended): a kill before it would leave
+    nothing to resume, and the next part would only start the run again."""
+    while process.poll() is None and not (run_dir / CHECKPOINT_NAME).is_file():
+        time.sleep(0.02)
+
+
+def _killed_and_resumed(
+    args: list[str], root: Path, kills: int, seed: int, whole_s: float
+) -> tuple[Path, bool]:
     """Train, SIGKILL it ``kills`` times at random moments (``whole_s``: how long the whole run
-    takes), resuming each time from the last part with a checkpoint (a part killed before its
-    first one is started again)."""
+    takes), resuming each time from the last part with a checkpoint. The first part is killed
+    after its first checkpoint, so that a resume always happens; a resumed part anywhere (in the
+    imports, the training, a checkpoint write or the evaluation). The part that finished, and
+    whether it was a resume."""
     rng = np.random.default_rng(seed)
     parts: list[Path] = []
     for attempt in range(kills + 1):
@@ -61,12 +72,15 @@ def _killed_and_resumed(args: list[str], root: Path, kills: int, seed: int, whol
         parts.append(run_dir)
         process = _train([*BASE, *args] if last is None else [f"resume={last}"], run_dir, root)
         if attempt < kills:
-            # Anywhere: in the imports, the training, a checkpoint write or the evaluation.
-            time.sleep(rng.uniform(0.2, 0.75) * whole_s)
+            if last is None:
+                _wait_for_checkpoint(process, run_dir)
+                time.sleep(rng.uniform(0.0, 0.3) * whole_s)
+            else:
+                time.sleep(rng.uniform(0.2, 0.75) * whole_s)
             process.send_signal(signal.SIGKILL)
         _, err = process.communicate(timeout=300)
         if process.returncode == 0 or (run_dir / "summary.json").is_file():
-            return run_dir  # it finished before the kill (or while exiting)
+            return run_dir, last is not None  # it finished before the kill (or while exiting)
         assert process.returncode == -signal.SIGKILL, err.decode()
     raise AssertionError("the last attempt was not killed and did not finish")
 
@@ -78,8 +92,9 @@ def _check(case: str, args: list[str], in_tmp: Path, kills: int) -> None:
     assert process.wait(timeout=300) == 0, process.stderr.read().decode()  # type: ignore[union-attr]
     whole_s = time.perf_counter() - started
     (in_tmp / "killed").mkdir()
-    resumed = _killed_and_resumed(args, in_tmp / "killed", kills, len(case), whole_s)
+    resumed, was_resumed = _killed_and_resumed(args, in_tmp / "killed", kills, len(case), whole_s)
     assert resumed.name != "part0", "every kill came after the run had finished: lengthen it"
+    assert was_resumed, "the part that finished started afresh: nothing was resumed"
     assert (resumed / "metrics.csv").read_bytes() == (whole / "metrics.csv").read_bytes()
     ours, theirs = (json.loads((d / "summary.json").read_text()) for d in (resumed, whole))
     for key in ("total_steps", "eval_return_mean", "eval_return_std"):
