@@ -127,10 +127,7 @@ class BC:
         """argmax_a π(obs)[a] for one observation or a batch; with ``deterministic=False`` an
         action sampled from softmax(π(obs)).
 
-        SB3's signature and return value, ``(action, state)``, so that SB3's ``evaluate_policy``
-        and code written for SB3 take this agent; ``state`` is always ``None`` (no recurrent
-        policy) and ``episode_start`` is unused. ``deterministic`` defaults to ``False`` as in
-        SB3: pass ``True`` for the greedy policy."""
+        SB3's signature and ``(action, None)`` return (``agents/protocol.py: Agent.predict``)."""
         batch, single = observation_batch(observation, self.observation_space)
         logits = self._logits(batch.astype(self.observation_space.dtype, copy=False))
         if deterministic:

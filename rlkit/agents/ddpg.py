@@ -160,10 +160,7 @@ class DDPG:
         """μ(obs) in the env's units, for one observation or a batch (noise unless
         ``deterministic``).
 
-        SB3's signature and return value, ``(action, state)``, so that SB3's ``evaluate_policy``
-        and code written for SB3 take this agent; ``state`` is always ``None`` (no recurrent
-        policy) and ``episode_start`` is unused. ``deterministic`` defaults to ``False`` as in
-        SB3: pass ``True`` for the greedy policy."""
+        SB3's signature and ``(action, None)`` return (``agents/protocol.py: Agent.predict``)."""
         # The env's dtype: float32 for vectors, uint8 for frames (the encoder scales those).
         batch, single = observation_batch(
             observation, self.observation_space, self.observation_space.dtype

@@ -170,10 +170,7 @@ class DQN:
         """argmax_a q(obs, a) for one observation or a batch (ε-greedy with the final ε if not
         ``deterministic``).
 
-        SB3's signature and return value, ``(action, state)``, so that SB3's ``evaluate_policy``
-        and code written for SB3 take this agent; ``state`` is always ``None`` (no recurrent
-        policy) and ``episode_start`` is unused. ``deterministic`` defaults to ``False`` as in
-        SB3: pass ``True`` for the greedy policy."""
+        SB3's signature and ``(action, None)`` return (``agents/protocol.py: Agent.predict``)."""
         batch, single = observation_batch(observation, self.observation_space)
         actions = self._greedy_actions(batch)
         if not deterministic:

@@ -54,8 +54,11 @@ class Agent(Protocol):
         episode_start: Any = None,
         deterministic: bool = False,
     ) -> tuple[Any, Any]:
-        """``(action, state)`` for one observation or a batch of them, as SB3's ``predict``
-        (``state`` is ``None``: no agent is recurrent)."""
+        """``(action, state)`` for one observation or a batch of them: SB3's signature and
+        return value, so that SB3's ``evaluate_policy`` and code written for SB3 take an rlkit
+        agent. ``state`` is always ``None`` (no agent is recurrent) and ``episode_start`` is
+        unused; ``deterministic`` defaults to ``False`` as in SB3 (pass ``True`` for the greedy
+        policy)."""
         ...
 
     def save(self, path: str | Path) -> Path:

@@ -93,10 +93,7 @@ class QLearning:
 
         With ``deterministic=False`` the action is ε-greedy with the final ε of the schedule.
 
-        SB3's signature and return value, ``(action, state)``, so that SB3's ``evaluate_policy``
-        and code written for SB3 take this agent; ``state`` is always ``None`` (no recurrent
-        policy) and ``episode_start`` is unused. ``deterministic`` defaults to ``False`` as in
-        SB3: pass ``True`` for the greedy policy.
+        SB3's signature and ``(action, None)`` return (``agents/protocol.py: Agent.predict``).
         """
         # A state outside the space is one clear error, as for DQN, not a bare IndexError.
         batch, single = observation_batch(observation, self.observation_space)
