@@ -15,7 +15,6 @@ from torch.nn import functional as F
 
 from rlkit.errors import ConfigError
 from rlkit.nets.course.cnn import (
-    ZOO_EXAMPLES,
     AlexNetSmall,
     BasicBlock,
     CourseCifarCNN,
@@ -282,9 +281,3 @@ SLOW_CNNS: dict[str, tuple[Callable[[], nn.Module], int, int, float]] = {
 def test_cnn_learns_digits_thoroughly(name: str) -> None:
     torch.manual_seed(0)
     assert digits_accuracy(name, *SLOW_CNNS[name]) >= 0.95
-
-
-@pytest.mark.parametrize("name", sorted(ZOO_EXAMPLES))
-def test_zoo_examples_run(name: str) -> None:
-    model, inputs = ZOO_EXAMPLES[name]()
-    model(*inputs).sum().backward()

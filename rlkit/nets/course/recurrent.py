@@ -256,8 +256,9 @@ class SequenceRegressor(nn.Module):
     """The course's sequence lab: a bidirectional LSTM reads a window, a linear head predicts.
 
     Course "Recurrent" lecture, sequence lab (synthetic sine): ``nn.LSTM(input 1, hidden 16,
-    2 layers, dropout 0.2, bidirectional)`` and ``Linear(32 → 1)`` on the last time step's output
-    (forward and backward halves concatenated). Bidirectional LSTMs: Schuster & Paliwal (1997).
+    2 layers, dropout 0.2, bidirectional)`` and ``Linear(32 → 1)`` on the top layer's final states
+    of both directions concatenated (what Keras's ``Bidirectional(LSTM(...))`` returns). Each
+    direction has then read the whole window. Bidirectional LSTMs: Schuster & Paliwal (1997).
     """
 
     def __init__(
@@ -298,7 +299,12 @@ class SequenceRegressor(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, T, input_size)`` windows to ``(B, out_features)`` predictions of the next value."""
         outputs, _ = self.lstm(x)
-        return self.head(outputs[:, -1])
+        if not self.lstm.bidirectional:
+            return self.head(outputs[:, -1])
+        # The backward direction ends at t = 0: at t = -1 it has read only the last value (and its
+        # recurrent weights would never get a gradient), so take each direction at its own end.
+        h = self.lstm.hidden_size
+        return self.head(torch.cat([outputs[:, -1, :h], outputs[:, 0, h:]], dim=1))
 
 
 def _example(
