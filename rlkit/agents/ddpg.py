@@ -69,11 +69,11 @@ class DDPG:
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
         self._build_networks(observation_space)
-        # Auto (None) is off: DDPG's graphs have not yet passed their tests on a GPU.
         self.cuda_graphs = use_cuda_graphs(
-            bool(cfg.cuda_graphs),
+            cfg.cuda_graphs,
             self.device,
             blocked=cfg.compile or cfg.lr_decay_steps is not None,
+            path="ddpg_graphs",
         )
         # `capturable` keeps Adam's step counts on the GPU, so that a CUDA graph can record them.
         self.actor_optimizer = torch.optim.Adam(

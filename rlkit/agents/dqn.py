@@ -37,6 +37,7 @@ from rlkit.agents.bc import read_cloned_policy
 from rlkit.config.schema import DQNConfig
 from rlkit.fast.backend import choose_dqn_update, describe_dqn_update
 from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate
+from rlkit.fast.gpu_passes import passed_on_gpu
 from rlkit.fast.numpy_dqn import NumpyQUpdate
 from rlkit.nets import QNetwork, observation_encoder
 from rlkit.parts.nstep import gamma_powers
@@ -118,7 +119,7 @@ class DQN:
             self._update = torch.compile(self.update)
         elif self.update_backend == "cuda_graphs":
             self._update = GraphedUpdate(self.update, [self.optimizer])
-            if cfg.cuda_graphs:  # asked for: the per-shape policy graphs are not yet GPU-tested
+            if cfg.cuda_graphs or passed_on_gpu("dqn_policy_graph"):
                 greedy = GraphedPolicy(lambda x: self.q_net(x).argmax(dim=1), self.device)
                 self._greedy_graph = greedy
         elif self.update_backend == "numpy":

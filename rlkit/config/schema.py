@@ -182,10 +182,10 @@ class DQNConfig(AgentConfig):
     cuda_graphs: bool | None = None
     """Replay the update and the greedy action from recorded CUDA graphs
     (``rlkit/fast/cuda_graphs.py``): one launch instead of ~100 kernel launches, the same maths.
-    ``null`` (auto): the update's graph on for ``device=cuda`` unless ``compile`` is on or
-    ``lr_end`` anneals the learning rate, the greedy action eager (its per-shape graphs have not
-    yet passed their tests on a GPU); ``true`` asks for both (an error where they cannot work);
-    ``false``: eager."""
+    ``null`` (auto): each graph on for ``device=cuda`` only while its code is the code that passed
+    ``tests/fast/test_cuda_graphs.py`` on a GPU (``rlkit/fast/gpu_passes.py``), and the update's
+    not with ``compile`` or an annealed ``lr_end``; ``true`` asks for both (an error where they
+    cannot work); ``false``: eager."""
     update_backend: str = "auto"
     """Who computes the update and the greedy actions: ``torch`` (``DQN.update``, the reference),
     ``numpy`` (the same maths written out in NumPy on views of the torch weights,
@@ -292,8 +292,9 @@ class DDPGConfig(AgentConfig):
     """``torch.compile`` the update."""
     cuda_graphs: bool | None = None
     """Replay the update and μ(s) from recorded CUDA graphs, as DQN's ``cuda_graphs``: ``true``
-    asks for them (``device=cuda`` only); ``null`` (auto) leaves them off until they have passed
-    their tests on a GPU (``tests/fast/test_cuda_graphs.py``), which they have not yet."""
+    asks for them (``device=cuda`` only); ``null`` (auto) turns them on only while their code is
+    the code that passed ``tests/fast/test_cuda_graphs.py`` on a GPU (``rlkit/fast/gpu_passes.py``).
+    """
     save_buffer: bool = True
     """Keep the replay buffer in checkpoints (needed for an exact resume)."""
     encoder: str = "auto"

@@ -60,7 +60,7 @@ def choose_dqn_update(cfg: DQNConfig, observation_space: spaces.Space, device: t
         )
     if cfg.compile:
         return "compile"
-    if use_cuda_graphs(cfg.cuda_graphs, device, blocked=cfg.lr_end is not None):
+    if use_cuda_graphs(cfg.cuda_graphs, device, cfg.lr_end is not None, "dqn_update_graph"):
         return "cuda_graphs"
     if cfg.update_backend != "torch" and not misfit:
         return "numpy"

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from rlkit.errors import ConfigError
+from rlkit.fast.gpu_passes import passed_on_gpu
 from rlkit.parts.replay import ReplayBatch
 
 # Eager calls before recording: they run the real updates (on a side stream, as recording needs)
@@ -140,11 +141,13 @@ class _RecordedPolicy:
         return self._out_host.numpy().copy()
 
 
-def use_cuda_graphs(setting: bool | None, device: torch.device, blocked: bool) -> bool:
-    """Whether an agent records CUDA graphs: ``setting`` (``agent.cuda_graphs``) where given,
-    else on a GPU unless ``blocked`` (``compile``, or a learning rate that changes)."""
+def use_cuda_graphs(setting: bool | None, device: torch.device, blocked: bool, path: str) -> bool:
+    """Whether an agent records the CUDA graphs of GPU speed path ``path``: ``setting``
+    (``agent.cuda_graphs``) where given, else on a GPU unless ``blocked`` (``compile``, or a
+    learning rate that changes), and only while the path's code is the code that passed its GPU
+    tests (``rlkit/fast/gpu_passes.py``)."""
     if setting is None:
-        return device.type == "cuda" and not blocked
+        return device.type == "cuda" and not blocked and passed_on_gpu(path)
     if setting and device.type != "cuda":
         raise ConfigError(
             f"agent.cuda_graphs=true needs device=cuda, not {device.type}; "

@@ -55,7 +55,8 @@ def check_run_inputs(config: Config) -> None:
         if isinstance(config.agent, DQNConfig | DDPGConfig) and config.agent.cuda_graphs:
             from rlkit.fast.cuda_graphs import use_cuda_graphs
 
-            use_cuda_graphs(config.agent.cuda_graphs, device, blocked=False)
+            # Only `true` gets here, and it errors off a GPU whichever path it names.
+            use_cuda_graphs(config.agent.cuda_graphs, device, blocked=False, path="ddpg_graphs")
     if isinstance(config.agent, DQNConfig) and config.agent.pretrain is not None:
         check_pretrained_policy(config.agent.pretrain, config)
     if config.resume:

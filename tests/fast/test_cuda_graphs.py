@@ -1,5 +1,6 @@
-"""CUDA graphs of DQN's and DDPG's updates and actions: the same maths as eager (checked on a
-GPU), and one-line errors where they cannot work (checked anywhere)."""
+"""CUDA graphs of DQN's and DDPG's updates and actions: the same maths as eager (losses, weights
+and Adam's whole state, checked on a GPU), and one-line errors where they cannot work (checked
+anywhere)."""
 
 from __future__ import annotations
 
@@ -65,6 +66,22 @@ def fill(agent: DQN, steps: int, seed: int = 1) -> np.ndarray:
     return obs
 
 
+def assert_optimizers_equal(ours: torch.optim.Optimizer, reference: torch.optim.Optimizer) -> None:
+    """Adam's whole state, parameter by parameter: step, both moments, at the weights' tolerance."""
+    ours_state, reference_state = ours.state_dict()["state"], reference.state_dict()["state"]
+    assert ours_state.keys() == reference_state.keys()
+    for index, entry in reference_state.items():
+        assert ours_state[index].keys() == entry.keys()
+        for key, value in entry.items():
+            torch.testing.assert_close(
+                torch.as_tensor(ours_state[index][key], dtype=torch.float64).cpu(),
+                torch.as_tensor(value, dtype=torch.float64).cpu(),
+                rtol=1e-5,
+                atol=1e-6,
+                msg=lambda m, i=index, k=key: f"optimizer state {i}.{k}: {m}",
+            )
+
+
 def parameters(agent: DQN) -> list[torch.Tensor]:
     return [p.detach().clone() for p in [*agent.q_net.parameters(), *agent.q_target.parameters()]]
 
@@ -85,6 +102,7 @@ def test_graphed_updates_and_actions_match_eager() -> None:
     torch.testing.assert_close(torch.stack(graphed_losses), torch.stack(eager_losses))
     for a, b in zip(parameters(graphed), parameters(eager), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert_optimizers_equal(graphed.optimizer, eager.optimizer)
     step = 10_000  # ε is 0: every action is greedy
     np.testing.assert_array_equal(graphed.act(obs, step), eager.act(obs, step))
     # Evaluation's single observations get a graph of their own.
@@ -122,6 +140,7 @@ def test_graphs_follow_loaded_state() -> None:
         target.run_due_updates(step + 1)
     for a, b in zip(parameters(target), parameters(source), strict=True):
         torch.testing.assert_close(a, b)
+    assert_optimizers_equal(target.optimizer, source.optimizer)
 
 
 def ddpg_agent(device: str, graphs: bool | None, **cfg: object) -> DDPG:
@@ -180,6 +199,8 @@ def test_graphed_ddpg_matches_eager() -> None:
         )
     for a, b in zip(ddpg_parameters(graphed), ddpg_parameters(eager), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert_optimizers_equal(graphed.actor_optimizer, eager.actor_optimizer)
+    assert_optimizers_equal(graphed.critic_optimizer, eager.critic_optimizer)
     np.testing.assert_allclose(
         graphed.predict(obs, deterministic=True)[0],
         eager.predict(obs, deterministic=True)[0],
@@ -255,3 +276,20 @@ def test_forced_graphs_without_a_gpu_are_one_line(in_tmp: Path) -> None:
     assert out.returncode != 0
     assert "agent.cuda_graphs=true needs device=cuda" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_the_optimizer_comparison_catches_a_changed_beta1() -> None:
+    # The GPU tests above lean on this comparison; it runs here on the CPU.
+    def adam_after_three_steps(beta1: float) -> torch.optim.Optimizer:
+        torch.manual_seed(0)
+        net = torch.nn.Linear(3, 2)
+        adam = torch.optim.Adam(net.parameters(), betas=(beta1, 0.999))
+        for _ in range(3):
+            adam.zero_grad()
+            net(torch.ones(4, 3)).square().sum().backward()
+            adam.step()
+        return adam
+
+    assert_optimizers_equal(adam_after_three_steps(0.9), adam_after_three_steps(0.9))
+    with pytest.raises(AssertionError, match="exp_avg"):
+        assert_optimizers_equal(adam_after_three_steps(0.91), adam_after_three_steps(0.9))
