@@ -185,4 +185,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from rlkit.config.cli_args import run_main
+
+    run_main(main)

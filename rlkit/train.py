@@ -331,4 +331,6 @@ class _CallableModule(types.ModuleType):
 sys.modules[__name__].__class__ = _CallableModule
 
 if __name__ == "__main__":
-    main()
+    from rlkit.config.cli_args import run_main
+
+    run_main(main)

@@ -17,12 +17,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--runslow"):
-        return
-    skip = pytest.mark.skip(reason="slow learning run: give --runslow to include it")
+    """Skip ``slow`` tests unless ``--runslow``, each with the reason its marker gives: every
+    ``@pytest.mark.slow(reason=...)`` says what makes it slow and about how long it takes."""
     for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+        marker = item.get_closest_marker("slow")
+        if marker is None:
+            continue
+        reason = marker.kwargs.get("reason")
+        if not reason:
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.slow needs reason=...")
+        if not config.getoption("--runslow"):
+            item.add_marker(pytest.mark.skip(reason=f"slow ({reason}): give --runslow"))
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """``python -m rlkit.compare agent=dqn env=cartpole seeds=5 ...`` (``--help`` for the keys)."""
 
-from rlkit.compare.command import main
+from rlkit.config.cli_args import run_main
 
-main()
+if __name__ == "__main__":
+    from rlkit.compare.command import main
+
+    run_main(main)

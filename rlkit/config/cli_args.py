@@ -7,12 +7,14 @@ mistake is still one line on stderr and exit code 2, as ``rlkit.train`` does.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NoReturn
 
 from rlkit.errors import ConfigError, RlkitError
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, as a shell reports a process that Ctrl-C stopped."""
 
 _TRUE = ("true", "yes", "1", "on")
 _FALSE = ("false", "no", "0", "off")
@@ -22,6 +24,18 @@ def fail(error: RlkitError) -> NoReturn:
     """Print ``error: <one line>`` on stderr and exit with code 2."""
     print(f"error: {error}", file=sys.stderr)
     sys.exit(EXIT_USAGE)
+
+
+def run_main(main: Callable[[], object]) -> None:
+    """Run a command's ``main``. Ctrl-C where the command has no handling of its own (while it
+    imports PyTorch, checks its arguments or loads a run) stops it with one line and exit code
+    130 instead of a ``KeyboardInterrupt`` traceback; a training run catches Ctrl-C itself and
+    says where its checkpoint is."""
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("stopped by Ctrl-C", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def wants_help(argv: Sequence[str]) -> bool:

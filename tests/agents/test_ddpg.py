@@ -243,7 +243,7 @@ def test_learning_rates_anneal_linearly_to_zero() -> None:
     assert constant.lr_fraction_at(10**9) == 1.0
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a 20k-step Pendulum run, about 2 min")
 def test_ddpg_learns_pendulum(in_tmp) -> None:
     run = rlkit.train(agent="ddpg", env="pendulum", seed=0, progress=False)
     assert run.summary["eval_return_mean"] >= -200

@@ -260,11 +260,17 @@ def test_dqn_learns_the_cliff_with_its_defaults(in_tmp) -> None:
     assert (run.dir / "q_table.png").is_file()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", range(5))
-def test_dqn_solves_cartpole_with_the_tuned_preset(in_tmp, seed: int) -> None:
-    run = rlkit.train(agent="dqn", env="cartpole", seed=seed, progress=False)
-    assert run.summary["eval_return_mean"] == 500.0
+@pytest.mark.slow(reason="five 50k-step CartPole runs, 50-120 s each")
+def test_dqn_solves_cartpole_on_held_out_seeds(in_tmp) -> None:
+    """The preset was chosen on seeds 0-4; on seeds 5-9 at least 4 of 5 reach 500 (measured:
+    500, 404.5, 500, 500, 500)."""
+    returns = [
+        rlkit.train(agent="dqn", env="cartpole", seed=seed, progress=False).summary[
+            "eval_return_mean"
+        ]
+        for seed in range(5, 10)
+    ]
+    assert sum(r == 500.0 for r in returns) >= 4, returns
 
 
 def test_compiled_update_equals_eager() -> None:

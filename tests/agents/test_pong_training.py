@@ -81,21 +81,40 @@ def test_behaviour_cloning_of_the_scripted_player(tmp_path: Path) -> None:
     assert agent.val_accuracy >= 0.9
     returns_per_episode = run.summary["eval_return_mean"]
     share_returned = returns_per_episode / (returns_per_episode + 1)
+    print(
+        f"behaviour cloning: held-out accuracy {agent.val_accuracy:.3f}, "
+        f"{returns_per_episode:.1f} balls an episode ({share_returned:.0%} returned)"
+    )
     assert share_returned >= 0.5
 
 
-def test_dqn_learns_to_return_the_ball_in_squash(tmp_path: Path) -> None:
-    """40k steps (about 30 s on 2 cores): random actions return 0.1 balls an episode (measured
-    over 20 episodes), the learned policy at least 2 (seed 0: 4.0; seeds 1 and 2: 5.4 and 1.2)."""
+def squash_dqn(seed: int, run_dir: Path) -> float:
+    """40k steps of DQN on squash (15-60 s on 2 cores): the mean balls returned an episode."""
     run = rlkit.train(
         "dqn",
         "pong",
+        seed=seed,
         env__mode="squash",
         total_steps=40_000,
         agent__learning_starts=2000,
         agent__epsilon_decay_steps=15_000,
         eval_episodes=5,
         progress=False,
-        run_dir=tmp_path / "dqn",
+        run_dir=run_dir,
     )
-    assert run.summary["eval_return_mean"] >= 2.0
+    return float(run.summary["eval_return_mean"])
+
+
+# These settings were measured first on seeds 0-2 (4.0, 5.4, 1.2); the tests run seeds 5-9,
+# which reached 3.2, 4.2, 0.4, 3.0 and 9.4 (random actions return 0.1 balls an episode, measured
+# over 20 episodes).
+def test_dqn_learns_to_return_the_ball_in_squash(tmp_path: Path) -> None:
+    """One held-out seed in the default suite: at least 2 balls an episode."""
+    assert squash_dqn(5, tmp_path / "dqn") >= 2.0
+
+
+@pytest.mark.slow(reason="five 40k-step squash runs, about 4 min")
+def test_dqn_learns_squash_on_most_held_out_seeds(tmp_path: Path) -> None:
+    """Seeds 5-9: at least 3 of 5 return 2 balls an episode or more (4 of 5 did when measured)."""
+    returns = [squash_dqn(seed, tmp_path / f"seed{seed}") for seed in range(5, 10)]
+    assert sum(r >= 2.0 for r in returns) >= 3, returns

@@ -276,7 +276,7 @@ SLOW_CNNS: dict[str, tuple[Callable[[], nn.Module], int, int, float]] = {
 }
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="the papers' layouts trained longer, 4-46 s each")
 @pytest.mark.parametrize("name", sorted(SLOW_CNNS))
 def test_cnn_learns_digits_thoroughly(name: str) -> None:
     torch.manual_seed(0)

@@ -151,7 +151,7 @@ def test_pointnet_classifies_spheres_cubes_cylinders() -> None:
     assert accuracy >= 0.9  # chance is 1/3
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="two more seeds with the feature transform, 5-8 s each")
 @pytest.mark.parametrize("seed", [1, 2])
 def test_pointnet_with_feature_transform_classifies_shapes(seed: int) -> None:
     accuracy, seconds = _train_on_shapes(epochs=30, feature_transform=True, seed=seed)

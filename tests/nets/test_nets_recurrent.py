@@ -214,7 +214,6 @@ def test_cells_recall_the_first_bit(name: str, make: Callable[[], nn.Module]) ->
     assert acc >= 0.95
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_elman_recall_other_seeds(seed: int) -> None:
     """The plain RNN is the touchy one: at 150 steps 2 seeds of 6 were still at chance."""

@@ -97,7 +97,7 @@ def test_segnet_segments_noisy_shapes() -> None:
 # --- learning (slow: the paper-like configurations) -------------------------------------------
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a U-Net without batch norm trained to a score, about 30 s")
 def test_plain_unet_segments_noisy_shapes() -> None:
     """The paper's U-Net has no batch norm; it starts slower (all background for a few epochs)."""
     torch.manual_seed(0)
@@ -106,7 +106,7 @@ def test_plain_unet_segments_noisy_shapes() -> None:
     assert score >= 0.93
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a deeper SegNet trained to a score, about 17 s")
 def test_deeper_segnet_segments_noisy_shapes() -> None:
     torch.manual_seed(0)
     score, seconds = train_and_score(SegNet(1, 2, (16, 32, 64), (2, 2, 3)), 10, n_train=512)

@@ -109,7 +109,7 @@ def test_killed_runs_resume_to_the_uninterrupted_result(in_tmp: Path, case: str)
     _check(case, CASES[case], in_tmp, kills=1)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="four kills per agent, each resumed, about 4 min in all")
 @pytest.mark.parametrize("case", sorted({**CASES, **SLOW_CASES}))
 def test_killed_runs_resume_to_the_uninterrupted_result_often(in_tmp: Path, case: str) -> None:
     _check(case, {**CASES, **SLOW_CASES}[case], in_tmp, kills=4)
