@@ -86,15 +86,16 @@ def check_web_run(run_dir: str | Path) -> WebRun:
         CheckpointError: the run directory or its config is missing or corrupt.
     """
     config = read_run_config(run_dir)
-    if config.env.id != PONG_ID:
-        raise ConfigError(
-            f"run={run_dir} is a run of env={config.env.name} ({config.env.id}), not pong; "
-            f"rlkit.web plays runs of env=pong or env=pong_pixels ({PONG_ID})"
-        )
+    # The agent first: a tabular run is never pong, and "no network" is what the person needs.
     if config.agent.name not in exportable_agents():
         raise ConfigError(
             f"run={run_dir} is a run of agent={config.agent.name}, which has no policy network "
             f"to run in the browser (a table); agents that can: {', '.join(exportable_agents())}"
+        )
+    if config.env.id != PONG_ID:
+        raise ConfigError(
+            f"run={run_dir} is a run of env={config.env.name} ({config.env.id}), not pong; "
+            f"rlkit.web plays runs of env=pong or env=pong_pixels ({PONG_ID})"
         )
     return WebRun(Path(run_dir), config.agent.name, config.env, onnxruntime_web_dist())
 
