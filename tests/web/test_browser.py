@@ -71,7 +71,7 @@ def tracker_onnx(path: Path, aim: float = 15.0) -> None:
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 3])],
         [
             helper.make_tensor(n, TensorProto.FLOAT, v.shape, v.ravel())
-            for n, v in zip(names, values)
+            for n, v in zip(names, values, strict=True)
         ],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
@@ -172,7 +172,7 @@ def test_agent_wins_as_often_as_in_python(browser: dict[str, Any]) -> None:
     python = python_games(browser["site"] / "policy.onnx", browser["config"]["rules"], SEEDS)
     page_wins = sum(g["score"][0] > g["score"][1] for g in page)
     python_wins = sum(g["score"][0] > g["score"][1] for g in python)
-    same = sum(a == b for a, b in zip(page, python))
+    same = sum(a == b for a, b in zip(page, python, strict=True))
     print(
         f"\nwins against the scripted player, {len(SEEDS)} seeded games to "
         f"{browser['config']['rules']['points_to_win']}: page {page_wins}, Python "
