@@ -35,6 +35,9 @@ try {
   result.physics_fps = ((frames1 - frames0) * 1000) / (Date.now() - t0);
   result.display_fps = await page.evaluate(() => window.rlkitPage.fps);
   result.visible_inference_ms = await page.evaluate(() => window.rlkitPage.match.inferenceMs.slice(10));
+  result.ms_per_action = await page.evaluate(() => window.rlkitPage.timeActions(2000));
+  await page.evaluate((n) => window.rlkitPage.skip(n), spec.skip_steps ?? 0);
+  await page.waitForTimeout(1500); // the frame counter refills after the fast-forward
   await page.screenshot({ path: spec.screenshot });
   result.outputs = await page.evaluate(([o, n]) => window.rlkitPage.outputs(o, n), [spec.observations, spec.count]);
   result.step_games = await page.evaluate((s) => window.rlkitPage.playGames(s), spec.seeds);

@@ -80,6 +80,10 @@ function draw(core) {
   ctx.textAlign = "center";
   const text = core.versus ? `${core.score[1]}      ${core.score[0]}` : `returns ${core.returns}`;
   ctx.fillText(text, r.width / 2, r.wall + 52);
+  ctx.font = "16px sans-serif";
+  ctx.fillStyle = "#888";
+  if (core.versus) ctx.fillText(page.opponent === "scripted" ? "scripted player" : "you", r.width / 4, r.wall + 30);
+  ctx.fillText("agent", (3 * r.width) / 4, r.wall + 30);
 }
 
 /** The agent's 84x84 view (pixel runs): the newest frame of its stack. */
@@ -94,13 +98,16 @@ function drawEyes(match) {
 function drawScores(match) {
   const scores = match.decision.scores;
   const shown = page.config.output_kind === "logits" ? softmax(scores) : scores;
-  const low = Math.min(0, ...shown);
-  const span = Math.max(...shown) - low || 1;
+  // Probabilities on 0..1; Q-values around their spread, so that small gaps between close
+  // values still show (the smallest keeps a third of the bar).
+  const [top, bottom] = [Math.max(...shown), Math.min(...shown)];
+  const low = page.config.output_kind === "logits" ? 0 : bottom - (top - bottom) / 2;
+  const span = page.config.output_kind === "logits" ? 1 : top - low || 1;
   $("scores").innerHTML = shown
     .map((v, i) => {
       const width = (100 * (v - low)) / span;
       const chosen = i === match.decision.action ? " chosen" : "";
-      return `<div class="bar${chosen}"><span>${ACTION_NAMES[i]}</span><i style="width:${width}%"></i><b>${v.toFixed(3)}</b></div>`;
+      return `<div class="bar${chosen}"><span>${ACTION_NAMES[i]}</span><i style="width:${width}%"></i><b>${v.toFixed(4)}</b></div>`;
     })
     .join("");
 }
@@ -108,6 +115,7 @@ function drawScores(match) {
 function drawHud(match) {
   const ms = match.inferenceMs.slice(-60);
   const meanMs = ms.reduce((a, b) => a + b, 0) / Math.max(ms.length, 1);
+  $("kind").textContent = page.config.output_kind === "logits" ? "the agent's action probabilities" : "the agent's Q-values";
   $("fps").textContent = `${page.fps.toFixed(0)} fps`;
   $("ms").textContent = `${meanMs.toFixed(2)} ms per action`;
   drawScores(match);
@@ -192,6 +200,18 @@ page.framesGame = async (seed) => {
     if (match.frameInStep === 0) steps += 1;
   }
   return { seed: String(seed), score: [...match.core.score], steps };
+};
+page.timeActions = async (n) => {
+  // n sequential actions on the current input, timed as one span: performance.now() is coarse
+  // (0.1 ms in a page that is not cross-origin isolated), a span of many calls is not.
+  const input = page.match.input;
+  const started = performance.now();
+  for (let i = 0; i < n; i++) await page.policy.act(input);
+  return (performance.now() - started) / n;
+};
+page.skip = async (steps) => {
+  // Fast-forward the visible game against the scripted player (for a screenshot mid-game).
+  for (let i = 0; i < steps && !page.match.over; i++) await page.match.step();
 };
 page.outputs = async (flat, n) => Array.from(await page.policy.outputs(flat, n));
 page.ready = start().catch((e) => {
