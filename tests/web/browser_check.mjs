@@ -24,6 +24,22 @@ try {
   page.on("console", (m) => m.type() === "error" && result.console_errors.push(m.text()));
   page.on("pageerror", (e) => result.console_errors.push(String(e)));
 
+  if (spec.smoke) {
+    // Another run's page: it loads, plays seeded games and times its actions, nothing more.
+    await page.goto(`${spec.url}?opponent=scripted`);
+    await page.evaluate(() => window.rlkitPage.ready);
+    const frames0 = await page.evaluate(() => window.rlkitPage.frames);
+    await page.waitForTimeout(3000);
+    result.physics_fps = ((await page.evaluate(() => window.rlkitPage.frames)) - frames0) / 3;
+    result.visible_inference_ms = await page.evaluate(() => window.rlkitPage.match.inferenceMs.slice(5));
+    await page.screenshot({ path: spec.screenshot });
+    result.step_games = await page.evaluate((s) => window.rlkitPage.playGames(s), spec.seeds);
+    result.ms_per_action = await page.evaluate(() => window.rlkitPage.timeActions(200));
+    result.page_errors = await page.evaluate(() => window.rlkitPage.errors);
+    writeFileSync(process.argv[3], JSON.stringify(result));
+    process.exit(0);
+  }
+
   // The agent against the scripted player: the page's own loop, then seeded games at full speed.
   await page.goto(`${spec.url}?opponent=scripted`);
   await page.waitForFunction(() => window.rlkitPage?.match?.decision);

@@ -30,6 +30,7 @@ import pytest
 from onnx import TensorProto, helper
 from web_helpers import ROOT, chromium_or_skip, node_modules_or_skip, node_or_skip
 
+import rlkit
 from rlkit.web.command import main
 from rlkit.web.server import bind
 
@@ -211,3 +212,57 @@ def test_frame_rate_and_inference_time(browser: dict[str, Any]) -> None:
     assert browser["physics_fps"] >= 0.9 * FPS_TARGET  # a shared 2-core machine: 10% slack
     assert browser["ms_per_action"] < MS_TARGET
     assert ms.mean() < MS_TARGET and visible_ms.mean() < MS_TARGET
+
+
+def test_a_pixel_run_plays_in_the_page(
+    web_runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A NatureCNN run on 4 stacked 84x84 frames: the page draws the frames, stacks them and
+    plays the same games as Python's rlkit.make_env(run) with onnxruntime."""
+    node = node_or_skip()
+    chromium = chromium_or_skip()
+    playwright = node_modules_or_skip("playwright-core")
+    root = tmp_path_factory.mktemp("pixels")
+    main([f"run={web_runs['pixels']}", f"out={root / 'page'}"])
+    server = bind(0, root / "page")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    seeds = [0, 1]
+    spec = {
+        "playwright": str(playwright),
+        "chromium": chromium,
+        "url": f"http://127.0.0.1:{server.server_address[1]}/",
+        "seeds": seeds,
+        "smoke": True,
+        "screenshot": str(root / "page.png"),
+    }
+    (root / "spec.json").write_text(json.dumps(spec))
+    try:
+        subprocess.run(
+            [node, str(CHECK), str(root / "spec.json"), str(root / "result.json")],
+            check=True,
+            timeout=300,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    result = json.loads((root / "result.json").read_text())
+    assert result["console_errors"] == [] and result["page_errors"] == []
+    session = onnxruntime.InferenceSession(str(root / "page" / "policy.onnx"))
+    python = []
+    for seed in seeds:
+        env = rlkit.make_env(web_runs["pixels"])
+        obs, _ = env.reset(seed=seed)
+        steps, done = 0, False
+        while not done:
+            q = session.run(["output"], {"input": np.asarray(obs)[None]})[0][0]
+            obs, _, terminated, truncated, info = env.step(int(np.argmax(q)))
+            steps, done = steps + 1, terminated or truncated
+        python.append({"seed": str(seed), "score": info["score"].tolist(), "steps": steps})
+    visible_ms = np.mean(result["visible_inference_ms"])
+    print(
+        f"\npixel run (NatureCNN, 4x84x84 uint8): {result['ms_per_action']:.2f} ms per action "
+        f"(200 in a row), {visible_ms:.2f} ms in the visible game, "
+        f"{result['physics_fps']:.1f} game frames/s"
+    )
+    assert result["physics_fps"] >= 0.9 * FPS_TARGET
+    assert result["step_games"]["games"] == python
