@@ -46,7 +46,10 @@ ORT_FILES = (
     "ort-wasm-simd-threaded.asyncify.mjs",
     "ort-wasm-simd-threaded.asyncify.wasm",
 )
-INSTALL_HINT = "run bash scripts/install.sh web (npm ci in web/)"
+INSTALL_HINT = (
+    "run bash scripts/install.sh web (npm ci in web/), or set RLKIT_WEB_NODE_MODULES to a "
+    "node_modules folder that holds onnxruntime-web"
+)
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,7 @@ async function start() {
   page.executionProvider = ep;
   page.match = new Match(config, page.policy);
   setOpponent(params.get("opponent") === "scripted" || config.rules.mode === "squash" ? "scripted" : "human");
+  $("switch").hidden = config.rules.mode === "squash"; // squash has no left paddle to play
   $("switch").onclick = () => { setOpponent(page.opponent === "scripted" ? "human" : "scripted"); newGame(); };
   $("run").textContent = `${config.agent} on ${config.env} (${config.rules.obs_type}, frame_skip ${config.rules.frame_skip}) from ${config.run}, ${ep.toUpperCase()}`;
   $("eyes").hidden = config.rules.obs_type !== "pixels";
