@@ -56,6 +56,12 @@ try {
   await page.waitForTimeout(1500); // the frame counter refills after the fast-forward
   await page.screenshot({ path: spec.screenshot });
   result.outputs = await page.evaluate(([o, n]) => window.rlkitPage.outputs(o, n), [spec.observations, spec.count]);
+  if (spec.second_policy) {
+    result.second_outputs = await page.evaluate(
+      ([o, n, url]) => window.rlkitPage.outputs(o, n, url),
+      [spec.observations, spec.count, spec.second_policy],
+    );
+  }
   result.step_games = await page.evaluate((s) => window.rlkitPage.playGames(s), spec.seeds);
   result.frame_games = await page.evaluate(async (s) => {
     const games = [];
@@ -76,6 +82,26 @@ try {
   await page.waitForTimeout(800);
   await page.keyboard.up("s");
   result.human_y.push(await y());
+  // A finger held near the top of the field, then near the bottom: the paddle follows it.
+  const touch = (type, fraction) =>
+    page.evaluate(
+      ([type, fraction]) => {
+        const field = document.getElementById("field");
+        const rect = field.getBoundingClientRect();
+        const point = { identifier: 1, target: field, clientX: rect.left + 40, clientY: rect.top + fraction * rect.height };
+        const touches = type === "touchend" ? [] : [new Touch(point)];
+        const init = { touches, targetTouches: touches, changedTouches: [new Touch(point)], bubbles: true, cancelable: true };
+        field.dispatchEvent(new TouchEvent(type, init));
+      },
+      [type, fraction],
+    );
+  await touch("touchstart", 0.1);
+  await page.waitForTimeout(1200);
+  result.touch_y = [await y()];
+  await touch("touchmove", 0.9);
+  await page.waitForTimeout(1500);
+  await touch("touchend", 0.9);
+  result.touch_y.push(await y());
   result.page_errors = await page.evaluate(() => window.rlkitPage.errors);
 } finally {
   await browser.close();

@@ -127,6 +127,8 @@ def browser(
     own_run = os.environ.get("RLKIT_WEB_RUN")
     main([f"run={own_run or web_runs['pong']}", f"out={site}"])
     if not own_run:
+        # The run's own export (a trained-shape DQN with dense weights) is compared too.
+        shutil.copyfile(site / "policy.onnx", site / "exported.onnx")
         tracker_onnx(site / "policy.onnx")
     config = json.loads((site / "config.json").read_text())
     observations = fixed_observations(config["rules"])
@@ -142,6 +144,7 @@ def browser(
         "fps_seconds": 3,
         "skip_steps": 1500,  # the screenshot shows a game under way
         "screenshot": str(root / "page.png"),
+        "second_policy": None if own_run else "exported.onnx",
     }
     (root / "spec.json").write_text(json.dumps(spec))
     try:
@@ -166,10 +169,16 @@ def test_page_loads_without_console_errors(browser: dict[str, Any]) -> None:
     assert browser["screenshot"].stat().st_size > 10_000  # a drawn page, not a blank one
 
 
-def test_actions_equal_onnxruntime_python(browser: dict[str, Any]) -> None:
-    session = onnxruntime.InferenceSession(str(browser["site"] / "policy.onnx"))
+@pytest.mark.parametrize("which", ["policy", "exported"])
+def test_actions_equal_onnxruntime_python(browser: dict[str, Any], which: str) -> None:
+    """The page's outputs on 512 fixed observations equal onnxruntime-Python's, for the net the
+    page plays and for the run's own rlkit.export file (dense weights, the preset's shape)."""
+    if which == "exported" and not browser["tracker"]:
+        pytest.skip("RLKIT_WEB_RUN: the page plays the run's own export already")
+    session = onnxruntime.InferenceSession(str(browser["site"] / f"{which}.onnx"))
     expected = session.run(["output"], {"input": browser["observations"]})[0]
-    got = np.array(browser["outputs"], np.float32).reshape(expected.shape)
+    key = "outputs" if which == "policy" else "second_outputs"
+    got = np.array(browser[key], np.float32).reshape(expected.shape)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
     assert np.array_equal(got.argmax(axis=1), expected.argmax(axis=1))
 
@@ -196,6 +205,13 @@ def test_keyboard_moves_the_human_paddle(browser: dict[str, Any]) -> None:
     start, after_up, after_down = browser["human_y"]
     assert after_up < start - 50  # ArrowUp held 0.4 s: up (y shrinks)
     assert after_down > after_up + 100  # S held 0.8 s: down
+
+
+def test_touch_moves_the_human_paddle_to_the_finger(browser: dict[str, Any]) -> None:
+    top, bottom = browser["touch_y"]
+    height = browser["config"]["rules"]["height"]
+    assert top < 0.2 * height  # held at 10% of the field: the paddle went up there
+    assert bottom > 0.7 * height  # moved to 90%: the paddle followed it down
 
 
 def test_frame_rate_and_inference_time(browser: dict[str, Any]) -> None:

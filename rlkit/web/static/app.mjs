@@ -214,7 +214,11 @@ page.skip = async (steps) => {
   // Fast-forward the visible game against the scripted player (for a screenshot mid-game).
   for (let i = 0; i < steps && !page.match.over; i++) await page.match.step();
 };
-page.outputs = async (flat, n) => Array.from(await page.policy.outputs(flat, n));
+page.outputs = async (flat, n, url = null) => {
+  // url: another ONNX file of the same input (the test compares a second net this way).
+  const policy = url ? await Policy.create(page.policy.ort, url, page.config, page.policy.shape) : page.policy;
+  return Array.from(await policy.outputs(flat, n));
+};
 page.ready = start().catch((e) => {
   report(e);
   throw e;
