@@ -9,6 +9,7 @@ the export.
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -66,8 +67,14 @@ def main(argv: list[str] | None = None) -> None:
     _serve(server, folder)
 
 
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM (a closed terminal, a process manager) ends the server as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def _serve(server: PageServer, folder: Path) -> None:
-    """Serve ``folder`` until Ctrl-C, then remove it."""
+    """Serve ``folder`` until Ctrl-C or SIGTERM, then remove it."""
+    signal.signal(signal.SIGTERM, _stop)
     server.folder = str(folder)
     port = server.server_address[1]
     print(f"play at http://127.0.0.1:{port}/  (arrow keys or W/S; Ctrl-C stops)", flush=True)

@@ -122,6 +122,8 @@ def test_serves_the_page_on_localhost(web_runs: dict[str, Path]) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    exported = re.search(r"exported (\S+) in", lines[0])
+    assert exported and not Path(exported.group(1)).parent.exists()  # the temporary page is gone
     assert types[""].startswith("text/html")
     assert types["app.mjs"].startswith("text/javascript")
     assert types["ort/ort.wasm.min.mjs"].startswith("text/javascript")
