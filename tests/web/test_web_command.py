@@ -130,7 +130,7 @@ def test_serves_the_page_on_localhost(web_runs: dict[str, Path]) -> None:
     assert types["wasm"] == "application/wasm"
 
 
-@pytest.mark.parametrize("kind", ["pong", "pixels"])
+@pytest.mark.parametrize("kind", ["pong", "classic", "pixels"])
 def test_page_inputs_equal_the_runs_env(
     kind: str, web_runs: dict[str, Path], tmp_path: Path
 ) -> None:
