@@ -10,7 +10,15 @@ ROOT = Path(__file__).resolve().parent.parent
 LONGEST = 60
 # Top to bottom; a module may import from its own layer and the ones after it.
 LAYERS = [
-    ("rlkit.train", "rlkit.play", "rlkit.export", "rlkit.plot", "rlkit.tools", "rlkit.compare"),
+    (
+        "rlkit.train",
+        "rlkit.play",
+        "rlkit.export",
+        "rlkit.plot",
+        "rlkit.tools",
+        "rlkit.compare",
+        "rlkit.web",
+    ),
     ("rlkit.api",),
     ("rlkit.run",),
     ("rlkit.agents",),
