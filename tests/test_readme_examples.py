@@ -75,8 +75,11 @@ def _commands(lines: list[str], start: int) -> Iterator[Example]:
 
 
 # (a part of the command or block, kind, why): the first rule whose part the example contains
-# decides it. "slow": runs with --runslow. "skip": never runs here, for the reason given.
+# decides it. "run": runs by default (to except it from a later rule); "slow": runs with
+# --runslow; "skip": never runs here, for the reason given.
 RULES: list[tuple[str, str, str]] = [
+    ("rlkit.web run=<pong run> out=pong-site", "run", "writes the page's folder and exits"),
+    ("rlkit.web run=<pong run>", "skip", "serves the page until it is stopped"),
     ("scripts/install.sh", "skip", "the install commands: .ci/run runs them on a clean clone"),
     ("agent=<qlearning|dqn", "skip", "the synopsis of the command line, not a command"),
     ("env=cartpole -m seed=0,1,2,3,4", "slow", "five full CartPole runs, minutes"),
@@ -103,7 +106,8 @@ EXAMPLES = read_examples(README)
 
 def rule_of(example: Example) -> tuple[str, str, str] | None:
     """The rule that decides ``example``, or ``None``: it runs in the default suite."""
-    return next((rule for rule in RULES if rule[0] in example.text), None)
+    rule = next((rule for rule in RULES if rule[0] in example.text), None)
+    return None if rule is not None and rule[1] == "run" else rule
 
 
 def test_every_rule_still_matches_an_example() -> None:
@@ -113,19 +117,16 @@ def test_every_rule_still_matches_an_example() -> None:
 
 @pytest.fixture(scope="module")
 def reader(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A scratch directory with the runs the placeholders name: a 20k-step DQN cliff run that
-    kept its best evaluation's agent (``<run>``), as a reader's earlier commands made it."""
+    """A scratch directory with the runs the placeholders name, as a reader's earlier commands
+    made them: a 20k-step DQN cliff run that kept its best evaluation's agent (``<run>``), and a
+    short DQN pong run (``<pong run>``)."""
     cwd = tmp_path_factory.mktemp("reader")
-    run = (
-        _python(
-            cwd,
-            "-m rlkit.train agent=dqn env=cliff total_steps=20000 eval_interval=5000 save_best=true",
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    cliff = "agent=dqn env=cliff total_steps=20000 eval_interval=5000 save_best=true"
+    run = _python(cwd, f"-m rlkit.train {cliff}").stdout.strip().splitlines()[-1]
     _python(cwd, f"-m rlkit.export run={run} out={run}/policy.onnx")
-    return {"cwd": str(cwd), "run": run}
+    pong = "agent=dqn env=pong total_steps=2000 eval_episodes=1 progress=false"
+    pong_run = _python(cwd, f"-m rlkit.train {pong}").stdout.strip().splitlines()[-1]
+    return {"cwd": str(cwd), "run": run, "pong run": pong_run}
 
 
 def _python(cwd: Path, args: str) -> subprocess.CompletedProcess[str]:
@@ -147,6 +148,7 @@ def filled(text: str, reader: dict[str, str]) -> str:
         "runs/qlearning-cliff/multirun_<time>": str(multiruns[-1]) if multiruns else "",
         "runs/dqn-cliff/2026-12-03_07-30-00_seed0": run,
         "<run>": run,
+        "<pong run>": reader["pong run"],
     }.items():
         text = text.replace(placeholder, value)
     left = re.findall(r"<[a-z][\w -]*>", text)
@@ -173,6 +175,8 @@ def test_readme_command_runs(
     example: Example, reader: dict[str, str], request: pytest.FixtureRequest
 ) -> None:
     _kind(example, request)
+    if "rlkit.web" in example.text and not (ROOT / "web/node_modules/onnxruntime-web").is_dir():
+        pytest.skip("onnxruntime-web is not installed here (bash scripts/install.sh web)")
     words = shlex.split(filled(example.text, reader))
     assert words[0] == "python", f"a README command that is not python: {example.text}"
     words = [sys.executable, *(w.replace("scripts/", f"{ROOT}/scripts/", 1) for w in words[1:])]
