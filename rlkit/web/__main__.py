@@ -1,5 +1,8 @@
 """``python -m rlkit.web run=<pong run> [port=8000] [out=<dir>]`` (``--help`` for the keys)."""
 
-from rlkit.web.command import main
+from rlkit.config.cli_args import run_main
 
-main()
+if __name__ == "__main__":
+    from rlkit.web.command import main
+
+    run_main(main)
