@@ -8,6 +8,7 @@ no run directory. ``-m`` (multirun) sweeps work as in any Hydra app: ``-m seed=0
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import types
@@ -139,6 +140,24 @@ def check_arguments(argv: list[str]) -> None:
             f"cannot read {arg!r}: rlkit.train takes key=value overrides, e.g. agent={arg} or "
             f"env={arg} (python -m rlkit.train agent=dqn env=cliff; --help lists the keys)"
         )
+    _check_one_mode(argv)
+
+
+def _check_one_mode(argv: list[str]) -> None:
+    """Hydra does one thing per command: a sweep, or printing a config or its sources.
+
+    Raises:
+        ConfigError: ``-m`` with ``--cfg``, ``--info`` or ``--shell-completion``.
+    """
+    from rlkit.errors import ConfigError
+
+    printers = ("--cfg", "-c", "--info", "-i", "--shell-completion", "-sc")
+    printing = [a for a in argv if a in printers]
+    if printing and ("-m" in argv or "--multirun" in argv):
+        raise ConfigError(
+            f"-m runs a sweep and {printing[0]} prints without running: give one of them "
+            f"({printing[0]} with one value per key prints that run's config)"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -184,7 +203,10 @@ def main(argv: list[str] | None = None) -> None:
     argv = [*flags, *overrides]
     sys.argv = [sys.argv[0], *argv]
     try:
-        _hydra_app()()
+        if "--help" in argv or "-h" in argv:
+            _help_without_schemas()
+        else:
+            _hydra_app()()
     finally:
         # A sweep Hydra could not start (a launcher's own error) leaves no empty directory.
         if claimed is not None and claimed.is_dir() and not any(claimed.iterdir()):
@@ -192,6 +214,24 @@ def main(argv: list[str] | None = None) -> None:
     if multirun and not passthrough:
         _disconnect_ray()
         _report_sweep(_override_value(overrides, "hydra.sweep.dir"))
+
+
+def _help_without_schemas() -> None:
+    """Hydra's ``--help``, less the ``<name>_schema`` options of each group: those are the typed
+    schemas the YAML files build on (``conf/agent/dqn.yaml`` on ``dqn_schema``), not choices."""
+    import contextlib
+    import io
+
+    text = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(text):
+            _hydra_app()()
+    finally:
+        print(re.sub(r"(, )?\b\w+_schema\b(, )?", _keep_one_comma, text.getvalue()), end="")
+
+
+def _keep_one_comma(match: re.Match[str]) -> str:
+    return ", " if match.group(1) and match.group(2) else ""
 
 
 def _plugin_overrides(overrides: list[str], configs: list[Any], multirun: bool) -> list[str]:

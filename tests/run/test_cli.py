@@ -149,3 +149,22 @@ def test_ctrl_c_while_starting_is_one_line(in_tmp: Path, command: list[str]) -> 
         # A shell shows 130 for both: exit(130), or death by SIGINT where Python's own exit
         # rethrows it (when the interrupt passed through an extension's start-up code).
         assert process.returncode in (130, -signal.SIGINT), (process.returncode, stderr)
+
+
+def test_help_lists_choices_not_the_schemas_they_build_on(in_tmp: Path) -> None:
+    out = run_cli("agent=dqn", "--help", cwd=in_tmp)
+    assert out.returncode == 0, out.stderr
+    groups = {line.split(":")[0]: line for line in out.stdout.splitlines() if ": " in line}
+    assert groups["agent"] == "agent: bc, ddpg, dqn, qlearning"
+    assert "cliff" in groups["env"]
+    assert "_schema" not in out.stdout
+    assert "name: dqn" in out.stdout  # the composed config of the overrides given
+    assert not (in_tmp / "runs").exists()
+
+
+def test_a_sweep_that_would_only_print_is_one_line(in_tmp: Path) -> None:
+    out = run_cli("-m", "seed=0,1", "--cfg", "job", cwd=in_tmp)
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: -m runs a sweep and --cfg prints without running")
+    assert "Traceback" not in out.stderr
+    assert not (in_tmp / "runs").exists()
