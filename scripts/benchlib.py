@@ -28,10 +28,15 @@ def cpu_count() -> int:
 
 
 def machine() -> str:
-    """A one-line description of the machine, for the tables' captions."""
+    """A one-line description of the machine, for the tables' captions, with its load when the
+    script started (wall times from a loaded machine are longer; ratios from one run still
+    compare like with like)."""
+    load = (
+        f", load average {os.getloadavg()[0]:.1f} at the start" if hasattr(os, "getloadavg") else ""
+    )
     return (
         f"{platform.machine()}, {cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()}"
+        f"{platform.system()}{load}"
     )
 
 

@@ -25,7 +25,7 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
         "ddpg", "pendulum",
         {"total_steps": 500, "agent__learning_starts": 200, "agent__batch_size": 32,
          "agent__actor_hidden_sizes": [32, 32], "agent__critic_hidden_sizes": [32, 32],
-         "agent__noise": "ornstein_uhlenbeck"},
+         "agent__noise": "ornstein_uhlenbeck", "torch_threads": 1},
     ),
     "dqn-pong-batched": (
         "dqn", "pong", {"total_steps": 1200, "agent__learning_starts": 200, "num_envs": 4}

@@ -25,6 +25,7 @@ CASES = {
     ],
     "ddpg-ou": [
         "agent=ddpg", "env=pendulum", "total_steps=2500", "checkpoint_interval=300",
+        "torch_threads=1",  # the preset's every-thread setting crawls on a busy machine
         "agent.learning_starts=200", "agent.noise=ornstein_uhlenbeck", "agent.batch_size=32",
         "agent.actor_hidden_sizes=[64,64]", "agent.critic_hidden_sizes=[64,64]",
     ],
