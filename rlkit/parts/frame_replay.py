@@ -343,8 +343,15 @@ class FrameReplayBuffer:
                 f"replay-buffer state has frames {list(state['frame_shape'])}, this buffer {shape}"
             )
         frames = np.asarray(state["frames"], np.uint8)
-        held = np.asarray(state["held"], np.bool_).reshape(self.num_envs)
-        window = np.asarray(state["window"], np.int32).reshape(self.num_envs, self.k)
+        held = np.asarray(state["held"], np.bool_)
+        window = np.asarray(state["window"], np.int32)
+        if not held.any():
+            # A state without data may come from a run with another number of envs.
+            held, window = np.zeros(self.num_envs, np.bool_), np.zeros_like(self._window)
+        elif held.shape != (self.num_envs,) or window.shape != self._window.shape:
+            raise ValueError(
+                f"replay-buffer state has {len(held)} envs' stacks, this buffer {self.num_envs}"
+            )
         index = state["index"]
         slots = [index["data"]["obs"], index["data"]["next_obs"], window[held]]
         slots += [queue["obs"] for queue in index["pending"]]
