@@ -20,7 +20,7 @@ stored frame by frame, runs of equal frames once. So a sample is always the stac
 added, and the memory is about one frame per transition when an env stacks frames.
 
 Slots of frames no stored or pending transition refers to any more are found by a sweep over
-the slot numbers when the free ones run out (every ~``capacity / 16`` frames); the pool grows if
+the slot numbers when the free ones run out (every ~``capacity / 32`` frames); the pool grows if
 the sweep frees too few (only with episodes shorter than ~16 steps).
 """
 
@@ -124,7 +124,9 @@ class _FramePool:
         used = np.zeros(len(self), np.bool_)
         used[live()] = True
         free = np.flatnonzero(~used)[::-1].astype(np.int32)
-        margin = max(count, len(self) // 16)
+        # Keep 1/32 free: a sweep every ~capacity/32 frames, and no growth while episodes are
+        # longer than ~16 steps (the pool starts 1/16 above capacity).
+        margin = max(count, len(self) // 32)
         if len(free) < margin:
             free = np.concatenate((self._grow(len(self) + margin - len(free)), free))
         self.free, self.n_free = free, len(free)
@@ -287,12 +289,11 @@ class FrameReplayBuffer:
             ValueError: ``batch_size`` is below 1 or above the number of stored transitions.
         """
         batch = self._index.sample(batch_size)
-        shape = (batch_size, self.k, *self._frame_shape)
-        pool = self._pool.tensor
-        return batch._replace(
-            obs=pool.index_select(0, batch.obs.reshape(-1)).view(shape),
-            next_obs=pool.index_select(0, batch.next_obs.reshape(-1)).view(shape),
-        )
+        # One gather for both: the s stacks first, then the s' ones, each half contiguous.
+        slots = torch.cat((batch.obs.reshape(-1), batch.next_obs.reshape(-1)))
+        stacks = self._pool.tensor.index_select(0, slots)
+        stacks = stacks.view(2, batch_size, self.k, *self._frame_shape)
+        return batch._replace(obs=stacks[0], next_obs=stacks[1])
 
     def state_dict(self, include_data: bool = True) -> dict[str, Any]:
         """The buffer as plain data: the frames in use, once each, and the index buffer's state
