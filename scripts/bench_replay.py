@@ -8,10 +8,11 @@ it has wrapped and swept its pool), measured from its arrays, against what ``Rep
 allocates for as many (``replay_bytes``, tested equal to its arrays; too big to allocate here).
 Speed: median time of ``sample(32)`` and ``sample(256)`` and of one ``add`` of the 8 games, both
 buffers of ``--timing-capacity`` transitions filled with the same steps, timed in alternating
-rounds in one run; their samples are checked equal first. Prints the table and writes it into
-``docs/benchmarks.md`` (section ``replay-frames``).
+rounds of 50 calls in one run (the median of the rounds' medians); their samples are checked
+equal first. Prints the table and writes it into ``docs/benchmarks.md`` (section
+``replay-frames``).
 
-    python scripts/bench_replay.py [--capacity 100000] [--timing-capacity 10000] [--rounds 5]
+    python scripts/bench_replay.py [--capacity 100000] [--timing-capacity 10000] [--rounds 20]
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def timings(capacity: int, rounds: int) -> dict[str, tuple[float, float]]:
         per_round: dict[int, list[float]] = {0: [], 1: []}
         for _ in range(rounds):
             for which, buf in enumerate((full, frames)):
-                per_round[which].append(median_seconds(lambda b=buf, n=batch: b.sample(n), 200))
+                per_round[which].append(median_seconds(lambda b=buf, n=batch: b.sample(n), 50))
         result[f"sample({batch})"] = tuple(statistics.median(t) * 1e6 for t in per_round.values())
     return result  # type: ignore[return-value]
 
@@ -110,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--capacity", type=int, default=100_000)
     parser.add_argument("--timing-capacity", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     torch.set_num_threads(1)
     per_transition, slots, episodes = frame_bytes_per_transition(args.capacity)

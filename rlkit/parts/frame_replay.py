@@ -19,8 +19,10 @@ frame as ``FrameStackObservation`` and ``FrameStackVectorEnv`` pad it, or any ot
 stored frame by frame, runs of equal frames once. So a sample is always the stack that was
 added, and the memory is about one frame per transition when an env stacks frames.
 
-Slots of frames no stored or pending transition refers to any more are found by a sweep over
-the slot numbers when the free ones run out (every ~``capacity / 32`` frames); the pool grows if
+Each env fills a block of 32 slots at a time, so the frames of a stack lie side by side and a
+sample reads about as few memory regions as ``ReplayBuffer``'s (it samples as fast). Blocks in
+which no stored or pending transition refers to any slot any more are found by a sweep over the
+slot numbers when the free blocks run out (every ~``capacity / 32`` frames); the pool grows if
 the sweep frees too few (only with episodes shorter than ~16 steps).
 """
 
@@ -38,6 +40,8 @@ from rlkit.parts.replay import ReplayBatch, ReplayBuffer, replay_bytes
 
 # The most frames a stacked observation holds for FrameReplayBuffer to be picked.
 _MAX_STACK = 16
+# Frame slots an env takes at a time; one add needs at most 2 * _MAX_STACK of an env.
+_BLOCK = 32
 
 
 def stacks_frames(observation_space: gym.Space) -> bool:
@@ -68,8 +72,10 @@ def make_replay_buffer(
 
 def _pool_frames(capacity: int, num_envs: int, k: int, n_step: int) -> int:
     """Initial frame slots: one per transition, a 1/16 margin (the reset frame of each episode,
-    and room between sweeps) and the stacks still pending per env."""
-    return capacity + capacity // 16 + num_envs * (k + n_step + 2)
+    and room between sweeps), the stacks still pending per env, and two blocks per env (the one
+    it fills and a partly dead one), in whole blocks."""
+    frames = capacity + capacity // 16 + num_envs * (k + n_step + 2)
+    return (-(-frames // _BLOCK) + 2 * num_envs) * _BLOCK
 
 
 def buffer_bytes(
@@ -90,16 +96,32 @@ def buffer_bytes(
     return frames + replay_bytes(capacity, slots, action_space)
 
 
-class _FramePool:
-    """Frames in slots on a device, with a stack of free slots."""
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two uint8 arrays of one shape hold the same bytes (memcmp: twice as fast as
+    ``np.array_equal``, which this runs ~2 times a frame)."""
+    return a.tobytes() == b.tobytes()
 
-    def __init__(self, slots: int, frame_shape: tuple[int, ...], device: torch.device) -> None:
+
+class _FramePool:
+    """Frames in slots on a device, handed out in blocks of ``_BLOCK`` slots, one block per env
+    at a time: an env's frames lie side by side, so a stack is mostly one contiguous read."""
+
+    def __init__(
+        self, slots: int, frame_shape: tuple[int, ...], device: torch.device, num_envs: int
+    ) -> None:
         self.frame_shape = frame_shape
         self.device = device
         self.array: np.ndarray | None = None
         self.tensor = self._zeros(slots)
-        self.free = np.arange(slots - 1, -1, -1, dtype=np.int32)  # popped from the end
-        self.n_free = slots
+        blocks = slots // _BLOCK
+        self.free = np.arange(
+            blocks - 1, -1, -1, dtype=np.int64
+        )  # free blocks, popped from the end
+        self.n_free = blocks
+        # Per env: the next slot of the block it fills, and that block's end (equal: none).
+        # Python ints: take() runs per frame, where numpy scalars cost more.
+        self.next = [0] * num_envs
+        self.end = [0] * num_envs
 
     def _zeros(self, slots: int) -> torch.Tensor:
         if self.device.type == "cpu":
@@ -111,32 +133,49 @@ class _FramePool:
     def __len__(self) -> int:
         return len(self.tensor)
 
-    def take(self) -> int:
-        """A free slot (``reserve`` made sure there is one)."""
-        self.n_free -= 1
-        return int(self.free[self.n_free])
+    def take(self, env: int) -> int:
+        """A free slot in ``env``'s block (``reserve`` made sure a new block is there)."""
+        if self.next[env] == self.end[env]:
+            self.n_free -= 1
+            block = int(self.free[self.n_free])
+            self.next[env], self.end[env] = block * _BLOCK, (block + 1) * _BLOCK
+        slot = self.next[env]
+        self.next[env] = slot + 1
+        return slot
 
-    def reserve(self, count: int, live: Callable[[], np.ndarray]) -> None:
-        """At least ``count`` free slots: when too few are free, sweep out those that ``live()``
-        (the slot numbers in use) does not name, then grow if the sweep was not enough."""
-        if self.n_free >= count:
+    def reserve(self, blocks: int, live: Callable[[], np.ndarray]) -> None:
+        """At least ``blocks`` free blocks: when too few are free, sweep out the blocks in which
+        ``live()`` (the slot numbers in use) names no slot, then grow if that was not enough."""
+        if self.n_free >= blocks:
             return
         used = np.zeros(len(self), np.bool_)
         used[live()] = True
-        free = np.flatnonzero(~used)[::-1].astype(np.int32)
+        used_blocks = np.asarray(used.reshape(-1, _BLOCK).any(axis=1))
+        for start, end in zip(self.next, self.end, strict=True):
+            if start < end:
+                used_blocks[end // _BLOCK - 1] = True  # the envs' blocks stay theirs
+        free = np.flatnonzero(~used_blocks)[::-1]
         # Keep 1/32 free: a sweep every ~capacity/32 frames, and no growth while episodes are
         # longer than ~16 steps (the pool starts 1/16 above capacity).
-        margin = max(count, len(self) // 32)
+        margin = max(blocks, len(used_blocks) // 32)
         if len(free) < margin:
-            free = np.concatenate((self._grow(len(self) + margin - len(free)), free))
+            free = np.concatenate((self._grow(len(used_blocks) + margin - len(free)), free))
         self.free, self.n_free = free, len(free)
 
-    def _grow(self, slots: int) -> np.ndarray:
-        """Reallocate with ``slots`` slots, keeping the frames; the new slots, free."""
+    def _grow(self, blocks: int) -> np.ndarray:
+        """Reallocate with ``blocks`` blocks, keeping the frames; the new blocks, free."""
         old = self.tensor
-        self.tensor = self._zeros(slots)
+        self.tensor = self._zeros(blocks * _BLOCK)
         self.tensor[: len(old)].copy_(old)
-        return np.arange(slots - 1, len(old) - 1, -1, dtype=np.int32)
+        return np.arange(blocks - 1, len(old) // _BLOCK - 1, -1, dtype=np.int64)
+
+    def load(self, frames: np.ndarray) -> None:
+        """Hold ``frames`` in slots ``0..len(frames) - 1``; every other whole block free."""
+        self.tensor[: len(frames)].copy_(torch.from_numpy(frames))
+        taken = -(-len(frames) // _BLOCK)
+        self.free, self.n_free = self.free[: len(self.free) - taken], len(self.free) - taken
+        self.next = [0] * len(self.next)
+        self.end = [0] * len(self.end)
 
     def write(self, slots: list[int], frames: list[np.ndarray]) -> None:
         """Put ``frames`` into ``slots`` (one copy to a device)."""
@@ -199,6 +238,7 @@ class FrameReplayBuffer:
             _pool_frames(self.capacity, self.num_envs, self.k, self.n_step),
             self._frame_shape,
             self.device,
+            self.num_envs,
         )
         # Per env: the slots and the frames of the last next_obs, which the next obs continues.
         self._window = np.zeros((self.num_envs, self.k), np.int32)
@@ -232,45 +272,46 @@ class FrameReplayBuffer:
             raise ValueError(
                 f"replay buffer expects {self.num_envs} env rows per add, got {len(rewards)}"
             )
-        self._pool.reserve(self.num_envs * (2 * self.k), self._live_slots)
+        self._pool.reserve(self.num_envs, self._live_slots)
+        obs, next_obs = np.asarray(obs, np.uint8), np.asarray(next_obs, np.uint8)
         obs_slots = np.empty((self.num_envs, self.k), np.int32)
         next_slots = np.empty((self.num_envs, self.k), np.int32)
         new: tuple[list[int], list[np.ndarray]] = ([], [])
         for env in range(self.num_envs):
             o, no = obs[env], next_obs[env]
-            if self._held[env] and np.array_equal(o, self._last[env]):
+            if self._held[env] and _same(o, self._last[env]):
                 obs_slots[env] = self._window[env]
             else:
-                obs_slots[env] = self._store_stack(o, new)
-            if np.array_equal(no[:-1], o[1:]):
+                obs_slots[env] = self._store_stack(o, env, new)
+            if _same(no[:-1], o[1:]):
                 # A frame stacker's step: the stack moves on by one frame.
                 next_slots[env, :-1] = obs_slots[env, 1:]
-                next_slots[env, -1] = self._store(no[-1], new)
+                next_slots[env, -1] = self._store(no[-1], env, new)
             else:
-                next_slots[env] = self._store_stack(no, new)
+                next_slots[env] = self._store_stack(no, env, new)
         self._pool.write(*new)
         self._index.add(obs_slots, actions, rewards, next_slots, terminated, truncated)
         self._window[:] = next_slots
         self._last[:] = next_obs
         self._held[:] = True
 
-    def _store(self, frame: np.ndarray, new: tuple[list[int], list[np.ndarray]]) -> int:
-        """A free slot for ``frame``, queued in ``new`` for ``_FramePool.write``."""
-        slot = self._pool.take()
+    def _store(self, frame: np.ndarray, env: int, new: tuple[list[int], list[np.ndarray]]) -> int:
+        """A free slot of ``env``'s for ``frame``, queued in ``new`` for ``_FramePool.write``."""
+        slot = self._pool.take(env)
         new[0].append(slot)
         new[1].append(np.array(frame, np.uint8))  # a copy: the caller may reuse its arrays
         return slot
 
     def _store_stack(
-        self, stack: np.ndarray, new: tuple[list[int], list[np.ndarray]]
+        self, stack: np.ndarray, env: int, new: tuple[list[int], list[np.ndarray]]
     ) -> np.ndarray:
         """Slots for a whole stack; equal neighbours (a reset's padding) share one."""
         slots = np.empty(self.k, np.int32)
         for j in range(self.k):
-            if j and np.array_equal(stack[j], stack[j - 1]):
+            if j and _same(stack[j], stack[j - 1]):
                 slots[j] = slots[j - 1]
             else:
-                slots[j] = self._store(stack[j], new)
+                slots[j] = self._store(stack[j], env, new)
         return slots
 
     def _live_slots(self) -> np.ndarray:
@@ -361,13 +402,10 @@ class FrameReplayBuffer:
         ):
             raise ValueError("replay-buffer state refers to frames it does not hold")
         self._index.load_state_dict(index)
-        pool = _FramePool(
-            max(_pool_frames(self.capacity, self.num_envs, self.k, self.n_step), len(frames)),
-            self._frame_shape,
-            self.device,
-        )
-        pool.tensor[: len(frames)].copy_(torch.from_numpy(frames))
-        pool.free, pool.n_free = pool.free[: len(pool) - len(frames)], len(pool) - len(frames)
+        slots_needed = _pool_frames(self.capacity, self.num_envs, self.k, self.n_step)
+        whole = -(-len(frames) // _BLOCK) * _BLOCK + 2 * self.num_envs * _BLOCK
+        pool = _FramePool(max(slots_needed, whole), self._frame_shape, self.device, self.num_envs)
+        pool.load(frames)
         self._pool, self._window, self._held = pool, window, held
         self._last[held] = frames[window[held]]
 
