@@ -34,10 +34,11 @@ from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate, use_cuda_graphs
 from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Actor, Critic
 from rlkit.parts.action_scaling import ActionScaler
+from rlkit.parts.frame_replay import make_replay_buffer
 from rlkit.parts.noise import make_noise
 from rlkit.parts.nstep import gamma_powers
 from rlkit.parts.observations import observation_batch
-from rlkit.parts.replay import ReplayBatch, ReplayBuffer
+from rlkit.parts.replay import ReplayBatch
 from rlkit.parts.schedules import TrainSchedule, linear_schedule
 from rlkit.parts.targets import polyak_update
 from rlkit.parts.transition import Transition
@@ -83,8 +84,9 @@ class DDPG:
             self.critic.parameters(), lr=cfg.critic_lr, fused=True, capturable=self.cuda_graphs
         )
         unit_actions = spaces.Box(-1.0, 1.0, action_space.shape, np.float32)
-        # The buffer keeps the observation space's dtype: uint8 frames stay bytes.
-        self.buffer = ReplayBuffer(
+        # The buffer keeps the observation space's dtype: uint8 frames stay bytes (stacked ones
+        # stored once each, rlkit.parts.frame_replay).
+        self.buffer = make_replay_buffer(
             cfg.buffer_size,
             observation_space,
             unit_actions,

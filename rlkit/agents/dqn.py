@@ -40,9 +40,10 @@ from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate
 from rlkit.fast.gpu_passes import passed_on_gpu
 from rlkit.fast.numpy_dqn import NumpyQUpdate
 from rlkit.nets import QNetwork, observation_encoder
+from rlkit.parts.frame_replay import make_replay_buffer
 from rlkit.parts.nstep import gamma_powers
 from rlkit.parts.observations import observation_batch
-from rlkit.parts.replay import ReplayBatch, ReplayBuffer
+from rlkit.parts.replay import ReplayBatch
 from rlkit.parts.schedules import Ticks, TrainSchedule, epsilon_schedule_of, linear_schedule
 from rlkit.parts.targets import hard_update, polyak_update
 from rlkit.parts.transition import Transition
@@ -88,7 +89,7 @@ class DQN:
         self.optimizer = torch.optim.Adam(
             self.q_net.parameters(), lr=cfg.lr, fused=True, capturable=self.cuda_graphs
         )
-        self.buffer = ReplayBuffer(
+        self.buffer = make_replay_buffer(
             cfg.buffer_size,
             observation_space,
             action_space,

@@ -97,14 +97,17 @@ def check_buffer_fits(config: Config, device: Any) -> None:
     Raises:
         ConfigError: the bytes it needs, the memory available and the largest size that fits.
     """
-    from rlkit.parts.replay import replay_bytes
+    from rlkit.parts.frame_replay import buffer_bytes
 
     agent = config.agent
     assert isinstance(agent, DQNConfig | DDPGConfig)
     env = make_env(config.env)
+    # The buffer the agent will build (stacked frames are stored once each).
+    n_step = agent.n_step if isinstance(agent, DQNConfig) else 1
     try:
-        need = replay_bytes(agent.buffer_size, env.observation_space, env.action_space)
-        row = replay_bytes(1, env.observation_space, env.action_space)
+        spaces_ = (env.observation_space, env.action_space)
+        need = buffer_bytes(agent.buffer_size, *spaces_, config.num_envs, n_step)
+        row = max(1, need // max(1, agent.buffer_size))
     finally:
         env.close()
     free = available_memory(device)

@@ -103,9 +103,9 @@ def test_auto_builds_cnn_actor_and_critic_and_keeps_uint8_frames(
     assert len({id(p) for e in encoders for p in e.parameters()}) == 4 * len(
         list(encoders[0].parameters())
     )
-    stored_obs = agent.buffer._tensors[0]  # the buffer's observation column
+    stored_obs = agent.buffer.sample(300).obs
     assert stored_obs.dtype == torch.uint8 and stored_obs.shape[1:] == (1, SIZE, SIZE)
-    assert int(stored_obs[:300].max()) == 255  # real frames were stored, as bytes
+    assert int(stored_obs.max()) == 255  # real frames were stored, as bytes
     # It trained: both encoders moved away from their initial weights, and losses were logged.
     fresh = DDPG(run.config.agent, PixelDotEnv.observation_space, PixelDotEnv.action_space, seed=0)
     for trained, initial in ((agent.actor, fresh.actor), (agent.critic, fresh.critic)):
@@ -130,7 +130,7 @@ def test_mlp_encoder_on_images_warns_once_and_runs(
     assert isinstance(agent.actor.encoder, FloatFlatten)
     assert agent.actor.mlp.layers[0].in_features == SIZE * SIZE
     assert agent.critic.mlp.layers[0].in_features == SIZE * SIZE + 2
-    assert agent.buffer._tensors[0].dtype == torch.uint8
+    assert agent.buffer._pool.tensor.dtype == torch.uint8  # frames stored as bytes
 
 
 def test_unknown_encoder_on_the_command_line(in_tmp: Path) -> None:

@@ -18,6 +18,7 @@ from rlkit.envkit.vector import FrameStackVectorEnv
 from rlkit.errors import ConfigError
 from rlkit.nets import NatureCNN, ResNetEncoder, observation_encoder
 from rlkit.nets import encoders as encoders_module
+from rlkit.parts.frame_replay import FrameReplayBuffer
 from tests.helpers import run_cli
 
 FRAMES = gym.spaces.Box(0, 255, (4, 84, 84), np.uint8)
@@ -128,8 +129,10 @@ def test_dqn_on_pixel_pong_keeps_uint8_frames(tmp_path: Path) -> None:
         run_dir=tmp_path / "run",
     )
     agent = rlkit.load(run.dir)
-    stored_obs = agent.buffer._tensors[0]  # the buffer's observation column
-    assert stored_obs.dtype == torch.uint8 and stored_obs.shape[1:] == (4, 84, 84)
+    # Each 84x84 frame is kept once, as bytes; the stacks are rebuilt when sampled.
+    assert isinstance(agent.buffer, FrameReplayBuffer) and agent.buffer.k == 4
+    frames = agent.buffer._pool.tensor
+    assert frames.dtype == torch.uint8 and frames.shape[1:] == (84, 84)
     assert isinstance(agent.q_net.encoder, NatureCNN)
     frame = np.zeros((4, 84, 84), np.uint8)
     assert agent.predict(frame, deterministic=True)[0] in (0, 1, 2)

@@ -76,6 +76,14 @@ def test_a_replay_buffer_that_cannot_fit_is_one_line_before_anything_is_written(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_memory_check_counts_each_pixel_frame_once(tmp_path: Path) -> None:
+    """The pixel preset's buffer keeps frames once (rlkit.parts.frame_replay): 703 GiB for 1e8
+    transitions, where stacks kept whole for s and s' would be 5,259 GiB."""
+    result = run_cli("agent=dqn", "env=pong_pixels", "agent.buffer_size=1e8", cwd=tmp_path)
+    assert result.returncode == 2
+    one_line_error(result.stderr, "agent.buffer_size=100,000,000 needs 703.4 GiB")
+
+
 @pytest.mark.parametrize("env", ["cartpole", "pendulum", "pong_pixels"])
 def test_replay_bytes_is_what_the_buffer_allocates(env: str) -> None:
     from rlkit.parts.replay import ReplayBuffer, replay_bytes

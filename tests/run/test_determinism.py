@@ -30,6 +30,13 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "dqn-pong-batched": (
         "dqn", "pong", {"total_steps": 1200, "agent__learning_starts": 200, "num_envs": 4}
     ),
+    # The pixel preset: frames kept once each (FrameReplayBuffer), the buffer wrapped.
+    "dqn-pong-pixels": (
+        "dqn", "pong_pixels",
+        {"total_steps": 300, "agent__learning_starts": 100, "agent__buffer_size": 150,
+         "agent__batch_size": 8, "agent__train_freq": 4, "agent__gradient_steps": 1,
+         "num_envs": 2, "env__points_to_win": 1},
+    ),
 }  # fmt: skip
 
 

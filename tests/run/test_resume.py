@@ -292,3 +292,19 @@ def test_a_resume_stops_when_conf_changed_since_the_run_began(in_tmp: Path) -> N
     # Naming the key settles it either way; total_steps, named too, may change freely.
     resumed = rlkit.train(resume=str(first.dir), total_steps=1500, agent__gamma=0.5, progress=False)
     assert resumed.config.agent.gamma == 0.5 and resumed.summary["total_steps"] == 1500
+
+
+def test_a_pixel_run_resumes_exactly_with_its_frame_buffer(in_tmp: Path) -> None:
+    """Pixel pong with the preset's save_buffer: the checkpoint keeps the frames (each once),
+    and the resumed run's metrics equal an uninterrupted run's (the buffer has wrapped)."""
+    extra = [
+        "agent.learning_starts=100", "agent.buffer_size=150", "agent.batch_size=8",
+        "agent.train_freq=4", "agent.gradient_steps=1", "torch_threads=1",
+    ]  # fmt: skip
+    extra += ["eval_episodes=0", "log_interval=40"]
+    fields = {"num_envs": 2}
+    whole = train("dqn", "pong_pixels", 400, extra, **fields)
+    first = train("dqn", "pong_pixels", 200, extra, **fields)
+    assert first.config.agent.save_buffer  # the pixel preset keeps its buffer again
+    resumed = rlkit.train(resume=str(first.dir), total_steps=400, progress=False, device="cpu")
+    assert (resumed.dir / "metrics.csv").read_bytes() == (whole.dir / "metrics.csv").read_bytes()
