@@ -28,7 +28,7 @@ TESTS = "tests/fast/test_cuda_graphs.py"
 def run_gpu_tests() -> str:
     """Run the GPU tests; the reason they do not vouch for the code, or ``""`` when they do."""
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", TESTS],
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-n", "0", "-p", "no:cacheprovider", TESTS],
         cwd=ROOT,
         capture_output=True,
         text=True,
