@@ -178,6 +178,9 @@ def test_short_run_saves_loads_and_resumes_exactly(in_tmp) -> None:
     first = rlkit.train(total_steps=300, **common)
     resumed = rlkit.train(total_steps=600, resume=str(first.dir), **common)
     assert (resumed.dir / "metrics.csv").read_text() == (whole.dir / "metrics.csv").read_text()
+    # A SAC checkpoint is not resumed as TD3 (nor the reverse): one line, before any work.
+    with pytest.raises(ConfigError, match="this run is sac on pendulum; resume takes its agent"):
+        rlkit.train(agent="td3", resume=str(first.dir), progress=False)
     agent = rlkit.load(whole.dir)
     assert isinstance(agent, SAC) and float(agent.log_alpha) != 0.0  # α learned, and saved
     action = agent.predict(np.zeros(3, np.float32), deterministic=True)[0]
