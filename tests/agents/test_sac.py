@@ -95,6 +95,7 @@ def test_ent_coef_forms(text: str, expected: tuple[bool, float]) -> None:
         ("agent.ent_coef=auto_-1", "agent.ent_coef='auto_-1' is not valid"),
         ("agent.target_entropy=high", "agent.target_entropy"),
         ("agent.ent_coef_lr=0", "agent.ent_coef_lr=0.0 must be > 0"),
+        ("agent.use_sde=true", "unknown key 'agent.use_sde': rlkit's SAC has no gSDE"),
     ],
 )
 def test_bad_values_are_one_line(override: str, expected: str) -> None:
