@@ -111,6 +111,24 @@ def test_bad_values_are_one_line() -> None:
         assert expected in str(info.value) and "\n" not in str(info.value)
 
 
+def test_update_does_exactly_the_matrix_products_it_needs() -> None:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    agent = make_agent(actor_hidden_sizes=[16], critic_hidden_sizes=[32], policy_delay=1)
+    actor = 3 * 16 + 16 * 1  # multiply-adds a sample, forward (obs 3, action 1)
+    critic = (3 + 1) * 32 + 32 * 1  # each of the two
+    expected = (
+        actor + 2 * critic  # y: μ'(s'), then Q1' and Q2'
+        + 2 * (critic + critic + 32 * 1)  # Q1, Q2; their weight gradients; input grads, layer 2
+        + actor + critic  # Q1(s, μ(s)): the actor step reads Q1 only
+        + critic  # ∂Q1/∂a through every layer, but no critic weight gradients
+        + actor + 16 * 1  # μ's weight gradients; the input gradient into its layer 2
+    )  # fmt: skip
+    with FlopCounterMode(display=False) as counter:
+        agent.update(random_batch(np.random.default_rng(0), n=4))
+    assert counter.get_total_flops() == 2 * 4 * expected
+
+
 def test_update_matches_stable_baselines3_td3_step_for_step() -> None:
     # SB3's TD3 is the reference the issue's numbers quote. From the same weights, on the same
     # batches and the same target-noise draws (torch's RNG seeded alike before each step), both
