@@ -163,7 +163,6 @@ class DDPG:
         ``deterministic``).
 
         SB3's signature and ``(action, None)`` return (``agents/protocol.py: Agent.predict``)."""
-
         actions = self.experience.predict_noisy(
             observation, self._actor_actions, deterministic, self.cfg.noise_sigma
         )

@@ -140,7 +140,6 @@ class TD3:
         ``noise_sigma`` unless ``deterministic``).
 
         SB3's signature and ``(action, None)`` return (``agents/protocol.py: Agent.predict``)."""
-
         actions = self.experience.predict_noisy(
             observation, self._actor_actions, deterministic, self.cfg.noise_sigma
         )
