@@ -66,10 +66,11 @@ def report(results: dict[str, dict], missing: list[str], jobs: int, note: str) -
     if results:
         setup = next(iter(results.values()))["setup"]
         lines += [
-            f"Measured by `python scripts/bench_td3_sac.py` (each row one `python -m rlkit.compare "
-            f"<overrides> seeds={len(setup['seeds'])} seed={setup['seeds'][0]} jobs={jobs}` "
-            f"command) on {machine()}; rlkit "
-            f"{setup['rlkit_version']}, Stable-Baselines3 {setup['sb3_version']}. Held-out seeds "
+            f"Each row is one `python -m rlkit.compare <overrides> seeds={len(setup['seeds'])} "
+            f"seed={setup['seeds'][0]} total_steps=<the preset's> jobs={jobs}` command, as "
+            "`python scripts/bench_td3_sac.py` runs it (and, with `--only-existing`, reads "
+            f"finished ones into this section), on {machine()}; rlkit {setup['rlkit_version']}, "
+            f"Stable-Baselines3 {setup['sb3_version']}. Held-out seeds "
             f"{', '.join(map(str, setup['seeds']))}; the presets are rl-baselines3-zoo's values, "
             "not tuned here. The final evaluation's IQM over seeds with rliable's 95% "
             "stratified-bootstrap interval; env steps/s over training time, the median over "

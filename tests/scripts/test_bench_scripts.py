@@ -333,6 +333,6 @@ def test_td3_sac_report_reads_finished_comparisons_and_names_the_rest(
     (tmp_path / "td3-pendulum" / "results.json").write_text(json.dumps(results))
     bench_td3_sac.main(["--runs", str(tmp_path), "--only-existing", "--no-write"])
     out = capsys.readouterr().out
-    assert "seeds=2 seed=5 jobs=2" in out and "| 1.20x |" in out
+    assert "seeds=2 seed=5 total_steps=<the preset's> jobs=2" in out and "| 1.20x |" in out
     assert "| td3-pendulum | IQM >= -160 (zoo: -152, one run) | -150.0, -151.5 |" in out
     assert "Not measured yet: sac-pendulum, td3-lunarlander" in out
