@@ -6,16 +6,20 @@ Each workload is one compare command as a user runs it (``jobs=2``, its own dire
 the ``td3-sac`` section of ``docs/benchmarks.md``: the IQMs with their 95% stratified-bootstrap
 intervals, rlkit's IQM against SB3's interval, each seed's return and the speeds. A workload whose
 directory holds ``results.json`` is read, not run again; ``--only-existing`` runs nothing and
-writes the table of what is there (the others are listed as not measured).
+writes the table of what is there (the others are listed as not measured). A comparison stopped
+before its end (``--only-existing --partial``) is scored on the seeds whose two jobs both finished,
+and its row says so.
 
     python scripts/bench_td3_sac.py [--workloads td3-pendulum,sac-pendulum,...] [--runs DIR]
-        [--jobs 2] [--seeds 5] [--seed 5] [--only-existing] [--note TEXT] [--no-write]
+        [--jobs 2] [--seeds 5] [--seed 5] [--only-existing [--partial]] [--note TEXT]
+        [--no-write]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,6 +50,43 @@ TARGETS = {
     "sac-mountaincar": "reported (the zoo needs gSDE)",
 }
 """What issue 36 asks of each workload."""
+
+
+def partial_results(out: Path, name: str) -> dict | None:
+    """An unfinished comparison's results on the seeds whose rlkit and SB3 jobs both finished
+    (their ``jobs/<library>_seed<n>/result.json``), in ``results.json``'s shape; ``None`` if no
+    seed has both."""
+    import platform
+
+    import stable_baselines3
+
+    import rlkit
+    from rlkit.compare.stats import mean_curve, score_statistics
+
+    done = [json.loads(f.read_text()) for f in sorted(out.glob("jobs/*/result.json"))]
+    by_seed: dict[int, dict[str, dict]] = {}
+    for job in done:
+        by_seed.setdefault(job["seed"], {})[job["library"]] = job
+    seeds = sorted(s for s, jobs in by_seed.items() if set(jobs) == {"rlkit", "sb3"})
+    if not seeds:
+        return None
+    libraries = {}
+    for library in ("rlkit", "sb3"):
+        jobs = [by_seed[s][library] for s in seeds]
+        final = [j["final_return"] for j in jobs]
+        libraries[library] = {
+            **score_statistics(final),
+            "final_returns": final,
+            "env_steps_per_s": statistics.median(j["env_steps_per_s"] for j in jobs),
+            "curve": mean_curve(jobs),
+        }
+    overrides = [*WORKLOADS[name], f"(unfinished: seeds {', '.join(map(str, seeds))} only)"]
+    return {
+        "setup": {"seeds": seeds, "overrides": overrides, "total_steps": done[0]["env_steps"],
+                  "rlkit_version": rlkit.__version__, "sb3_version": stable_baselines3.__version__,
+                  "machine": platform.platform()},
+        "libraries": libraries,
+    }  # fmt: skip
 
 
 def per_seed(results: dict) -> list[str]:
@@ -94,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--only-existing", action="store_true")
+    parser.add_argument("--partial", action="store_true", help="score unfinished comparisons too")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--note", default="", help="a sentence on how the runs went, appended")
     args = parser.parse_args(argv)
@@ -107,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.only_existing:
             if done.is_file():
                 results[name] = json.loads(done.read_text())
+            elif args.partial and (partial := partial_results(args.runs / name, name)):
+                results[name] = partial
             continue
         results[name] = run_compare(
             name, args.seeds, args.seed, args.jobs, False, workloads=WORKLOADS, root=args.runs
