@@ -39,15 +39,24 @@ WORKLOADS: dict[str, list[str]] = {
 """Workload -> the compare command's rlkit overrides."""
 
 
-def run_compare(name: str, seeds: int, seed: int, jobs: int, fresh: bool) -> dict:
-    """The workload's ``results.json``, running ``rlkit.compare`` first unless it is there."""
-    out = OUT / name
+def run_compare(
+    name: str,
+    seeds: int,
+    seed: int,
+    jobs: int,
+    fresh: bool,
+    workloads: dict[str, list[str]] = WORKLOADS,
+    root: Path = OUT,
+) -> dict:
+    """The workload's ``results.json``, running ``rlkit.compare`` first unless it is there
+    (``workloads`` and ``root``: another script's workloads and compare directories)."""
+    out = root / name
     if fresh and out.exists():
         shutil.rmtree(out)
     if not (out / "results.json").is_file():
         if out.exists():
             shutil.rmtree(out)  # an unfinished comparison: start it again
-        command = [sys.executable, "-m", "rlkit.compare", *WORKLOADS[name]]
+        command = [sys.executable, "-m", "rlkit.compare", *workloads[name]]
         command += [f"seeds={seeds}", f"seed={seed}", f"jobs={jobs}", f"out={out}"]
         print("::", " ".join(command[1:]), flush=True)
         started = time.perf_counter()

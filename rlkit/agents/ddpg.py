@@ -33,15 +33,27 @@ from rlkit.config.schema import DDPGConfig
 from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate, use_cuda_graphs
 from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Actor, Critic
-from rlkit.parts.action_scaling import ActionScaler
-from rlkit.parts.frame_replay import make_replay_buffer
+from rlkit.parts.continuous import (
+    ContinuousExperience,
+    actor_actions,
+    load_module_states,
+    module_states,
+)
 from rlkit.parts.noise import make_noise
 from rlkit.parts.nstep import gamma_powers
-from rlkit.parts.observations import observation_batch
 from rlkit.parts.replay import ReplayBatch
-from rlkit.parts.schedules import TrainSchedule, linear_schedule
 from rlkit.parts.targets import polyak_update
 from rlkit.parts.transition import Transition
+
+NETS_AND_OPTIMIZERS = (
+    "actor",
+    "critic",
+    "actor_target",
+    "critic_target",
+    "actor_optimizer",
+    "critic_optimizer",
+)
+"""What a checkpoint keeps of DDPG beside the buffer, the noise, the RNGs and the counters."""
 
 
 class DDPG:
@@ -66,7 +78,6 @@ class DDPG:
         self.observation_space, self.action_space = observation_space, action_space
         self.obs_shape = observation_space.shape
         self.action_dim = int(np.prod(action_space.shape))
-        self.scaler = ActionScaler(action_space)
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
         self._build_networks(observation_space)
@@ -83,18 +94,11 @@ class DDPG:
         self.critic_optimizer = torch.optim.Adam(
             self.critic.parameters(), lr=cfg.critic_lr, fused=True, capturable=self.cuda_graphs
         )
-        unit_actions = spaces.Box(-1.0, 1.0, action_space.shape, np.float32)
-        # The buffer keeps the observation space's dtype: uint8 frames stay bytes (stacked ones
-        # stored once each, rlkit.parts.frame_replay).
-        self.buffer = make_replay_buffer(
-            cfg.buffer_size,
-            observation_space,
-            unit_actions,
-            num_envs=num_envs,
-            device=self.device,
-            gamma=cfg.gamma,
-            seed=seed,
+        # The buffer of [-1, 1] actions, their scaling, random actions first, when to train.
+        self.experience = ContinuousExperience(
+            cfg, observation_space, action_space, self.rng, seed, self.device, num_envs
         )
+        self.buffer, self.scaler = self.experience.buffer, self.experience.scaler
         self.noise = make_noise(
             cfg.noise, num_envs, self.action_dim, cfg.noise_sigma, cfg.noise_theta, self.rng
         )
@@ -106,9 +110,6 @@ class DDPG:
             self.update_backend = "cuda_graphs"
             self._update = GraphedUpdate(self.update, [self.actor_optimizer, self.critic_optimizer])
         self._actor_graph = GraphedPolicy(self.actor, self.device) if self.cuda_graphs else None
-        self._train_schedule = TrainSchedule(
-            cfg.train_freq, cfg.train_freq_unit, cfg.gradient_steps
-        )
 
     def _build_networks(self, observation_space: spaces.Box) -> None:
         """μ and Q, and their targets as copies.
@@ -141,16 +142,15 @@ class DDPG:
     def _actor_actions(self, obs: np.ndarray) -> np.ndarray:
         if self._actor_graph is not None:
             return self._actor_graph(obs)
-        with torch.inference_mode():
-            return self.actor(torch.as_tensor(obs, device=self.device)).cpu().numpy()
+        return actor_actions(self.actor, obs, self.device)
+
+    def _explore(self, obs: np.ndarray) -> np.ndarray:
+        """a = μ(s) + N, clipped to [-1, 1]."""
+        return np.clip(self._actor_actions(obs) + self.noise.sample(), -1.0, 1.0)
 
     def act(self, obs: np.ndarray, global_step: int) -> np.ndarray:
         """μ(s) + noise, clipped to [-1, 1] and rescaled; uniform random before learning starts."""
-        if global_step < self.cfg.learning_starts:
-            unit = self.rng.uniform(-1.0, 1.0, (len(obs), self.action_dim))
-        else:
-            unit = np.clip(self._actor_actions(obs) + self.noise.sample(), -1.0, 1.0)
-        return self.scaler.to_env(unit.reshape(len(obs), *self.scaler.low.shape))
+        return self.experience.act(obs, global_step, self._explore)
 
     def predict(
         self,
@@ -163,16 +163,10 @@ class DDPG:
         ``deterministic``).
 
         SB3's signature and ``(action, None)`` return (``agents/protocol.py: Agent.predict``)."""
-        # The env's dtype: float32 for vectors, uint8 for frames (the encoder scales those).
-        batch, single = observation_batch(
-            observation, self.observation_space, self.observation_space.dtype
+        actions = self.experience.predict_noisy(
+            observation, self._actor_actions, deterministic, self.cfg.noise_sigma
         )
-        unit = self._actor_actions(batch)
-        if not deterministic:
-            noise = self.cfg.noise_sigma * self.rng.standard_normal(unit.shape)
-            unit = np.clip(unit + noise, -1.0, 1.0)
-        actions = self.scaler.to_env(unit.reshape(len(batch), *self.scaler.low.shape))
-        return (actions[0] if single else actions), None
+        return actions, None
 
     def save(self, path: str | Path) -> Path:
         """Write the policy file that ``rlkit.load(path)`` reads: the config, the spaces and the
@@ -227,37 +221,20 @@ class DDPG:
     def store(self, transition: Transition) -> None:
         """Store the step with [-1, 1] actions; restart the noise of envs whose episode ended and
         count those episodes (for ``train_freq_unit=episode``)."""
-        unit_actions = self.scaler.from_env(transition.actions).reshape(len(transition.actions), -1)
-        self.buffer.add(
-            transition.obs,
-            unit_actions.reshape(len(unit_actions), *self.scaler.low.shape),
-            transition.rewards,
-            transition.next_obs,
-            transition.terminated,
-            transition.truncated,
-        )
-        ended = transition.terminated | transition.truncated
-        self.noise.reset(ended)
-        self._train_schedule.episodes_ended(int(np.count_nonzero(ended)))
+        self.noise.reset(self.experience.store(transition))
 
     def lr_fraction_at(self, global_step: int) -> float:
         """The share of ``actor_lr`` and ``critic_lr`` in use at an env step: 1, or annealed
         linearly to 0 over ``lr_decay_steps``."""
-        if self.cfg.lr_decay_steps is None:
-            return 1.0
-        return linear_schedule(1.0, 0.0, self.cfg.lr_decay_steps, global_step)
+        return self.experience.lr_fraction_at(global_step)
 
     def run_due_updates(self, global_step: int) -> dict[str, Any] | None:
         """Run the gradient steps that fall due by ``global_step``."""
         cfg = self.cfg
-        started = global_step >= cfg.learning_starts and len(self.buffer) >= cfg.batch_size
-        gradient_steps = self._train_schedule.due(global_step, started)
-        if gradient_steps and cfg.lr_decay_steps is not None:
-            # Adam reads lr from its param group at every step; set from the step, a resume
-            # continues the schedule exactly.
-            fraction = self.lr_fraction_at(global_step)
-            self.actor_optimizer.param_groups[0]["lr"] = cfg.actor_lr * fraction
-            self.critic_optimizer.param_groups[0]["lr"] = cfg.critic_lr * fraction
+        gradient_steps = self.experience.gradient_steps_due(
+            global_step,
+            [(self.actor_optimizer, cfg.actor_lr), (self.critic_optimizer, cfg.critic_lr)],
+        )
         metrics = None
         for _ in range(gradient_steps):
             metrics = self._update(self.buffer.sample(cfg.batch_size))
@@ -266,37 +243,22 @@ class DDPG:
     def state_dict(self, include_buffer: bool | None = None) -> dict[str, Any]:
         """Networks, targets, optimisers, buffer (unless ``save_buffer`` is off or
         ``include_buffer`` false), noise, RNGs."""
-        keep = self.cfg.save_buffer if include_buffer is None else include_buffer
         return {
-            "actor": self.actor.state_dict(),
-            "critic": self.critic.state_dict(),
-            "actor_target": self.actor_target.state_dict(),
-            "critic_target": self.critic_target.state_dict(),
-            "actor_optimizer": self.actor_optimizer.state_dict(),
-            "critic_optimizer": self.critic_optimizer.state_dict(),
-            "buffer": self.buffer.state_dict(include_data=keep),
+            **module_states(self, NETS_AND_OPTIMIZERS),
+            **self.experience.state_dict(include_buffer),
             "noise": self.noise.state_dict(),
-            "rng": self.rng.bit_generator.state,
-            "torch_rng": torch.get_rng_state(),
-            "counters": self._train_schedule.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a ``state_dict``."""
-        for name in ("actor", "critic", "actor_target", "critic_target"):
-            getattr(self, name).load_state_dict(state[name])
-        self.actor_optimizer.load_state_dict(state["actor_optimizer"])
-        self.critic_optimizer.load_state_dict(state["critic_optimizer"])
+        load_module_states(self, NETS_AND_OPTIMIZERS, state)
         for optimizer in (self.actor_optimizer, self.critic_optimizer):
             for group in optimizer.param_groups:  # the run that saved it may have had no GPU
                 group["capturable"] = self.cuda_graphs
         if isinstance(self._update, GraphedUpdate):
             self._update.reset()  # the loaded optimiser state lives in new tensors
-        self.buffer.load_state_dict(state["buffer"])
+        self.experience.load_state_dict(state)
         self.noise.load_state_dict(state["noise"])
-        self.rng.bit_generator.state = state["rng"]
-        torch.set_rng_state(torch.as_tensor(state["torch_rng"], dtype=torch.uint8))
-        self._train_schedule.load_state_dict(state["counters"])
 
     def write_report(self, run_dir: Path, env: gym.Env) -> str:
         """DDPG writes no extra artefacts."""

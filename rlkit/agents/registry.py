@@ -121,6 +121,18 @@ AGENTS: dict[str, AgentSpec] = {
         needs="continuous (Box) actions with finite bounds and Box observations",
         accepts=_continuous,
     ),
+    "td3": AgentSpec(
+        name="td3",
+        class_path="rlkit.agents.td3:TD3",
+        needs="continuous (Box) actions with finite bounds and Box observations",
+        accepts=_continuous,
+    ),
+    "sac": AgentSpec(
+        name="sac",
+        class_path="rlkit.agents.sac:SAC",
+        needs="continuous (Box) actions with finite bounds and Box observations",
+        accepts=_continuous,
+    ),
     "bc": AgentSpec(
         name="bc",
         class_path="rlkit.agents.bc:BC",

@@ -19,7 +19,7 @@ from rlkit.config.compose import compose_config, integral_numbers
 from rlkit.config.schema import Config
 from rlkit.errors import ConfigError
 
-USAGE = """usage: python -m rlkit.compare agent=<dqn|ddpg> env=<name|Gymnasium id> [seeds=5]
+USAGE = """usage: python -m rlkit.compare agent=<dqn|ddpg|td3|sac> env=<name|Gymnasium id> [seeds=5]
     [seed=0] [total_steps=N] [eval_interval=K] [eval_episodes=10] [jobs=2] [out=DIR]
     [agent.<field>=...]
 
@@ -69,7 +69,7 @@ def compare(
     """Compare rlkit with Stable-Baselines3, as ``python -m rlkit.compare`` does.
 
     Args:
-        agent: ``dqn`` or ``ddpg``.
+        agent: ``dqn``, ``ddpg``, ``td3`` or ``sac``.
         env: a name from ``conf/env`` or any registered Gymnasium id (``Acrobot-v1``).
         seeds: how many seeds (``seed`` .. ``seed + seeds - 1``).
         seed: the first seed.
@@ -356,5 +356,5 @@ def parse_command_line(argv: list[str]) -> tuple[CompareSettings, list[str]]:
         else:
             overrides.append(arg)
     if not any(o.startswith("agent=") for o in overrides):
-        raise ConfigError("compare needs agent=dqn or agent=ddpg (and env=<name>)")
+        raise ConfigError("compare needs agent=dqn, ddpg, td3 or sac (and env=<name>)")
     return CompareSettings(**own), overrides

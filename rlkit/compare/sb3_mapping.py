@@ -1,6 +1,7 @@
 """rlkit's agent configs as Stable-Baselines3's constructor arguments, field by field.
 
-Every hyperparameter of ``DQNConfig`` and ``DDPGConfig`` is either mapped to the SB3 argument that
+Every hyperparameter of ``DQNConfig``, ``DDPGConfig``, ``TD3Config`` and ``SACConfig`` is either
+mapped to the SB3 argument that
 means the same thing, listed in ``NOT_HYPERPARAMETERS`` (how rlkit computes, not what), or refused
 with one line naming it when SB3 cannot express it, so that a comparison never compares unlike
 things and never leaves a value to either library's defaults. What differs in counting is mapped
@@ -18,7 +19,15 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from rlkit.config.schema import AgentConfig, DDPGConfig, DQNConfig
+from rlkit.config.schema import (
+    AgentConfig,
+    ContinuousConfig,
+    DDPGConfig,
+    DQNConfig,
+    SACConfig,
+    TD3Config,
+    parse_ent_coef,
+)
 from rlkit.errors import ConfigError
 from rlkit.parts.schedules import linear_schedule
 
@@ -59,16 +68,17 @@ def sb3_setup(
         return SB3Setup(
             "DQN", _policy(cfg.encoder, observation_space), _dqn_kwargs(cfg, total_steps, num_envs)
         )
-    if isinstance(cfg, DDPGConfig):
+    if isinstance(cfg, DDPGConfig | TD3Config | SACConfig):
         assert isinstance(action_space, spaces.Box)
-        return SB3Setup(
-            "DDPG",
-            _policy(cfg.encoder, observation_space),
-            _ddpg_kwargs(cfg, action_space, total_steps, num_envs),
-        )
+        kwargs = {
+            DDPGConfig: _ddpg_kwargs,
+            TD3Config: _td3_kwargs,
+            SACConfig: _sac_kwargs,
+        }[type(cfg)](cfg, action_space, total_steps, num_envs)  # type: ignore[operator]
+        return SB3Setup(cfg.name.upper(), _policy(cfg.encoder, observation_space), kwargs)
     raise ConfigError(
         f"agent={cfg.name} has no Stable-Baselines3 counterpart to compare with; "
-        "compare takes agent=dqn or agent=ddpg"
+        f"compare takes agent={', agent='.join(MAPPED_FIELDS)}"
     )
 
 
@@ -85,7 +95,7 @@ def _policy(encoder: str, observation_space: spaces.Space) -> str:
     return "CnnPolicy" if image else "MlpPolicy"
 
 
-def _train_freq(cfg: DQNConfig | DDPGConfig, num_envs: int) -> tuple[int, str]:
+def _train_freq(cfg: DQNConfig | ContinuousConfig, num_envs: int) -> tuple[int, str]:
     """rlkit counts ``train_freq`` in env steps over all envs, SB3 in vector steps (``num_envs``
     env steps each); an episode count means the same in both."""
     if cfg.train_freq_unit != "step" or num_envs == 1:
@@ -163,31 +173,27 @@ def _dqn_kwargs(cfg: DQNConfig, total_steps: int, num_envs: int) -> dict[str, An
     }
 
 
-def _ddpg_kwargs(
-    cfg: DDPGConfig, action_space: spaces.Box, total_steps: int, num_envs: int
-) -> dict[str, Any]:
-    from stable_baselines3.common.noise import NormalActionNoise, OrnsteinUhlenbeckActionNoise
+def _one_learning_rate(cfg: ContinuousConfig, total_steps: int, *others: str) -> Any:
+    """SB3's one ``learning_rate`` for the actor, the critics and ``others`` (SAC's α): refused
+    unless rlkit's rates are equal; annealed to 0 as rlkit's ``lr_decay_steps`` does."""
+    for name in ("critic_lr", *others):
+        if getattr(cfg, name) != cfg.actor_lr:
+            raise _refuse(
+                "actor_lr",
+                cfg.actor_lr,
+                f"one learning rate for the actor, the critics and SAC's temperature; set "
+                f"agent.{name} equal to it ({name}={getattr(cfg, name)})",
+            )
+    end = 0.0 if cfg.lr_decay_steps else None
+    return _learning_rate(cfg.actor_lr, end, cfg.lr_decay_steps, total_steps)
 
-    if cfg.actor_lr != cfg.critic_lr:
-        raise _refuse(
-            "actor_lr",
-            cfg.actor_lr,
-            f"one learning rate for actor and critic; set "
-            f"agent.actor_lr and agent.critic_lr equal (critic_lr={cfg.critic_lr})",
-        )
-    dim = int(np.prod(action_space.shape))
-    # Both add the noise in the actor's [-1, 1] units, before rescaling to the env's bounds.
-    noise: Any = (
-        NormalActionNoise(np.zeros(dim), cfg.noise_sigma * np.ones(dim))
-        if cfg.noise == "gaussian"
-        else OrnsteinUhlenbeckActionNoise(
-            np.zeros(dim), cfg.noise_sigma * np.ones(dim), theta=cfg.noise_theta, dt=1e-2
-        )
-    )
+
+def _actor_critic_kwargs(
+    cfg: ContinuousConfig, total_steps: int, num_envs: int, *others: str
+) -> dict[str, Any]:
+    """The arguments SB3's DDPG, TD3 and SAC share."""
     return {
-        "learning_rate": _learning_rate(
-            cfg.actor_lr, 0.0 if cfg.lr_decay_steps else None, cfg.lr_decay_steps, total_steps
-        ),
+        "learning_rate": _one_learning_rate(cfg, total_steps, *others),
         "buffer_size": cfg.buffer_size,
         "learning_starts": cfg.learning_starts,
         "batch_size": cfg.batch_size,
@@ -195,12 +201,64 @@ def _ddpg_kwargs(
         "gamma": cfg.gamma,
         "train_freq": _train_freq(cfg, num_envs),
         "gradient_steps": cfg.gradient_steps,
-        "action_noise": noise,
         "replay_buffer_kwargs": _TIME_OUTS,
         "policy_kwargs": {
             "net_arch": {"pi": list(cfg.actor_hidden_sizes), "qf": list(cfg.critic_hidden_sizes)},
             **_adam(),
         },
+    }
+
+
+def _action_noise(cfg: DDPGConfig | TD3Config, action_space: spaces.Box) -> Any:
+    """The exploration noise, in the actor's [-1, 1] units in both libraries (added before the
+    action is rescaled to the env's bounds)."""
+    from stable_baselines3.common.noise import NormalActionNoise, OrnsteinUhlenbeckActionNoise
+
+    dim = int(np.prod(action_space.shape))
+    if cfg.noise == "gaussian":
+        return NormalActionNoise(np.zeros(dim), cfg.noise_sigma * np.ones(dim))
+    return OrnsteinUhlenbeckActionNoise(
+        np.zeros(dim), cfg.noise_sigma * np.ones(dim), theta=cfg.noise_theta, dt=1e-2
+    )
+
+
+def _ddpg_kwargs(
+    cfg: DDPGConfig, action_space: spaces.Box, total_steps: int, num_envs: int
+) -> dict[str, Any]:
+    return {
+        **_actor_critic_kwargs(cfg, total_steps, num_envs),
+        "action_noise": _action_noise(cfg, action_space),
+    }
+
+
+def _td3_kwargs(
+    cfg: TD3Config, action_space: spaces.Box, total_steps: int, num_envs: int
+) -> dict[str, Any]:
+    kwargs = _actor_critic_kwargs(cfg, total_steps, num_envs)
+    kwargs["policy_kwargs"]["n_critics"] = 2
+    return {
+        **kwargs,
+        "action_noise": _action_noise(cfg, action_space),
+        "policy_delay": cfg.policy_delay,
+        "target_policy_noise": cfg.target_policy_noise,
+        "target_noise_clip": cfg.target_noise_clip,
+    }
+
+
+def _sac_kwargs(
+    cfg: SACConfig, action_space: spaces.Box, total_steps: int, num_envs: int
+) -> dict[str, Any]:
+    learned, alpha = parse_ent_coef(cfg.ent_coef)
+    # A fixed α has no optimiser: its learning rate is then no hyperparameter.
+    kwargs = _actor_critic_kwargs(cfg, total_steps, num_envs, *(["ent_coef_lr"] if learned else []))
+    kwargs["policy_kwargs"]["n_critics"] = 2
+    return {
+        **kwargs,
+        # "auto_<α>" in SB3's own spelling, the initial α written out.
+        "ent_coef": f"auto_{alpha!r}" if learned else alpha,
+        "target_entropy": "auto" if cfg.target_entropy is None else float(cfg.target_entropy),
+        "target_update_interval": 1,  # rlkit's targets move after every gradient step
+        "use_sde": False,  # rlkit's SAC has no gSDE: its exploration is the Gaussian's own
     }
 
 
@@ -214,5 +272,7 @@ def _adam() -> dict[str, Any]:
 MAPPED_FIELDS: dict[str, frozenset[str]] = {
     "dqn": frozenset(f.name for f in fields(DQNConfig)) - NOT_HYPERPARAMETERS,
     "ddpg": frozenset(f.name for f in fields(DDPGConfig)) - NOT_HYPERPARAMETERS,
+    "td3": frozenset(f.name for f in fields(TD3Config)) - NOT_HYPERPARAMETERS,
+    "sac": frozenset(f.name for f in fields(SACConfig)) - NOT_HYPERPARAMETERS,
 }
 """The fields each mapping must account for (a test holds the mapping to every one of them)."""

@@ -83,8 +83,20 @@ def _override_value(overrides: Sequence[str], key: str) -> str | None:
     return None
 
 
+ABSENT_FEATURES = {
+    "use_sde": "rlkit's SAC has no gSDE (SB3's generalized state-dependent exploration); its "
+    "actor explores by its own Gaussian: drop agent.use_sde",
+    "sde_sample_freq": "rlkit's SAC has no gSDE: drop agent.sde_sample_freq",
+    "use_sde_at_warmup": "rlkit's SAC has no gSDE: drop agent.use_sde_at_warmup",
+}
+"""SB3 keys that a user coming from SB3 may type and rlkit has no counterpart for: why, in one
+line, instead of the list of valid keys."""
+
+
 def _unknown_key(key: str, schema: type | None) -> ConfigError:
-    section = key.rpartition(".")[0]
+    section, _, name = key.rpartition(".")
+    if section == "agent" and name in ABSENT_FEATURES:
+        return ConfigError(f"unknown key {key!r}: {ABSENT_FEATURES[name]}")
     where = f"of {section} ({schema.__name__})" if section and schema else "at the top level"
     valid = field_names(schema) if schema is not None else []
     return ConfigError(f"unknown key {key!r}; valid keys {where}: {', '.join(valid)}")

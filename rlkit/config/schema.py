@@ -244,23 +244,19 @@ class DQNConfig(AgentConfig):
 
 
 @dataclass
-class DDPGConfig(AgentConfig):
-    """DDPG (Lillicrap et al. 2016) as the lecture teaches it.
+class ContinuousConfig(AgentConfig):
+    """What DDPG, TD3 and SAC share: an actor and a critic for Box actions, trained from a
+    replay buffer with soft targets. Each agent's own dataclass below sets its defaults."""
 
-    Defaults are Stable-Baselines3's DDPG defaults; tuned presets per env live in
-    ``conf/agent_env/ddpg_<env>.yaml``.
-    """
-
-    name: str = "ddpg"
     actor_lr: float = 1e-3
-    """Adam's learning rate for the actor μ."""
+    """Adam's learning rate for the actor."""
     critic_lr: float = 1e-3
-    """Adam's learning rate for the critic Q."""
+    """Adam's learning rate for the critic (both critics, where there are two)."""
     lr_decay_steps: int | None = None
-    """Anneal both learning rates linearly to 0 over this many env steps (SB3's
+    """Anneal the learning rates linearly to 0 over this many env steps (SB3's
     ``linear_schedule``); ``None``: constant."""
     gamma: float = 0.99
-    """Discount γ in y = r + γ·Q'(s', μ'(s'))."""
+    """Discount γ of the TD target y = r + γ·(the target critic's value of s')."""
     tau: float = 0.005
     """Share of the online nets in the soft target updates θ' ← τθ + (1 − τ)θ'."""
     batch_size: int = 256
@@ -276,31 +272,17 @@ class DDPGConfig(AgentConfig):
     """What ``train_freq`` counts: ``step`` or ``episode`` (SB3's ``train_freq=(n, "episode")``:
     the policy stays fixed while an episode is played)."""
     gradient_steps: int = 1
-    """Gradient steps (critic and actor each) per update; -1: as many as env steps since the last
-    update (SB3's -1)."""
+    """Gradient steps per update; -1: as many as env steps since the last update (SB3's -1)."""
     actor_hidden_sizes: list[int] = field(default_factory=lambda: [400, 300])
-    """Hidden layer widths of μ."""
+    """Hidden layer widths of the actor."""
     critic_hidden_sizes: list[int] = field(default_factory=lambda: [400, 300])
-    """Hidden layer widths of Q."""
-    noise: str = "gaussian"
-    """Exploration noise N: ``gaussian`` or ``ornstein_uhlenbeck`` (reset at each episode start)."""
-    noise_sigma: float = 0.1
-    """σ of the noise, in the actor's [-1, 1] units."""
-    noise_theta: float = 0.15
-    """θ, the pull back to 0 of the Ornstein-Uhlenbeck process."""
-    compile: bool = False
-    """``torch.compile`` the update."""
-    cuda_graphs: bool | None = None
-    """Replay the update and μ(s) from recorded CUDA graphs, as DQN's ``cuda_graphs``: ``true``
-    asks for them (``device=cuda`` only); ``null`` (auto) turns them on only while their code is
-    the code that passed ``tests/fast/test_cuda_graphs.py`` on a GPU (``rlkit/fast/gpu_passes.py``).
-    """
+    """Hidden layer widths of the critic (of each, where there are two)."""
     save_buffer: bool = True
     """Keep the replay buffer in checkpoints (needed for an exact resume)."""
     encoder: str = "auto"
-    """How μ and Q read observations (each has its own encoder): ``auto`` (a CNN for image frames,
-    else a flatten), ``nature_cnn`` (Mnih et al. 2015), ``resnet`` (IMPALA's small ResNet) or
-    ``mlp`` (flatten anything; allowed on images, with a warning)."""
+    """How the actor and the critics read observations (each has its own encoder): ``auto`` (a
+    CNN for image frames, else a flatten), ``nature_cnn`` (Mnih et al. 2015), ``resnet`` (IMPALA's
+    small ResNet) or ``mlp`` (flatten anything; allowed on images, with a warning)."""
 
     def __post_init__(self) -> None:
         for key in ("actor_lr", "critic_lr"):
@@ -309,12 +291,6 @@ class DDPGConfig(AgentConfig):
             self.lr_decay_steps is None or self.lr_decay_steps >= 1,
             f"agent.lr_decay_steps={self.lr_decay_steps} must be >= 1 (or null: constant rates)",
         )
-        _check(
-            not (self.compile and self.lr_decay_steps is not None),
-            "agent.compile=true with agent.lr_decay_steps: a compiled update is specialised to "
-            "its learning rates and would recompile as they anneal; set one of them off",
-        )
-        _check_cuda_graphs(self, "lr_decay_steps")
         _check(0.0 <= self.gamma <= 1.0, f"agent.gamma={self.gamma} is out of range [0, 1]")
         _check(0.0 < self.tau <= 1.0, f"agent.tau={self.tau} is out of range (0, 1]")
         _check(self.batch_size >= 1, f"agent.batch_size={self.batch_size} must be >= 1")
@@ -333,10 +309,147 @@ class DDPGConfig(AgentConfig):
                 len(sizes) >= 1 and all(h >= 1 for h in sizes),
                 f"agent.{key}={sizes} needs at least one layer, each >= 1",
             )
-        _check_choice("agent.noise", self.noise, NOISES)
         _check_choice("agent.encoder", self.encoder, ENCODERS)
-        _check(self.noise_sigma >= 0, f"agent.noise_sigma={self.noise_sigma} must be >= 0")
-        _check(self.noise_theta > 0, f"agent.noise_theta={self.noise_theta} must be > 0")
+
+
+def _check_noise(cfg: DDPGConfig | TD3Config) -> None:
+    """The exploration noise of the deterministic-policy agents (DDPG, TD3)."""
+    _check_choice("agent.noise", cfg.noise, NOISES)
+    _check(cfg.noise_sigma >= 0, f"agent.noise_sigma={cfg.noise_sigma} must be >= 0")
+    _check(cfg.noise_theta > 0, f"agent.noise_theta={cfg.noise_theta} must be > 0")
+
+
+@dataclass
+class DDPGConfig(ContinuousConfig):
+    """DDPG (Lillicrap et al. 2016) as the lecture teaches it.
+
+    Defaults are Stable-Baselines3's DDPG defaults; tuned presets per env live in
+    ``conf/agent_env/ddpg_<env>.yaml``.
+    """
+
+    name: str = "ddpg"
+    noise: str = "gaussian"
+    """Exploration noise N: ``gaussian`` or ``ornstein_uhlenbeck`` (reset at each episode start)."""
+    noise_sigma: float = 0.1
+    """σ of the noise, in the actor's [-1, 1] units."""
+    noise_theta: float = 0.15
+    """θ, the pull back to 0 of the Ornstein-Uhlenbeck process."""
+    compile: bool = False
+    """``torch.compile`` the update."""
+    cuda_graphs: bool | None = None
+    """Replay the update and μ(s) from recorded CUDA graphs, as DQN's ``cuda_graphs``: ``true``
+    asks for them (``device=cuda`` only); ``null`` (auto) turns them on only while their code is
+    the code that passed ``tests/fast/test_cuda_graphs.py`` on a GPU (``rlkit/fast/gpu_passes.py``).
+    """
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check(
+            not (self.compile and self.lr_decay_steps is not None),
+            "agent.compile=true with agent.lr_decay_steps: a compiled update is specialised to "
+            "its learning rates and would recompile as they anneal; set one of them off",
+        )
+        _check_cuda_graphs(self, "lr_decay_steps")
+        _check_noise(self)
+
+
+@dataclass
+class TD3Config(ContinuousConfig):
+    """TD3 (Fujimoto et al. 2018): DDPG with twin critics and the clipped double-Q target,
+    target-policy smoothing and delayed actor and target updates.
+
+    Defaults are Stable-Baselines3's TD3 defaults (its action noise, none by default, is the
+    paper's N(0, 0.1) here); tuned presets per env live in ``conf/agent_env/td3_<env>.yaml``.
+    """
+
+    name: str = "td3"
+    policy_delay: int = 2
+    """Critic steps per actor step; the targets move with the actor (the paper's d)."""
+    target_policy_noise: float = 0.2
+    """σ of the Gaussian noise added to μ'(s') in the target (target-policy smoothing), in the
+    actor's [-1, 1] units."""
+    target_noise_clip: float = 0.5
+    """That noise is clipped to [−c, c] (the paper's c)."""
+    noise: str = "gaussian"
+    """Exploration noise: ``gaussian`` or ``ornstein_uhlenbeck`` (reset at each episode start)."""
+    noise_sigma: float = 0.1
+    """σ of the exploration noise, in the actor's [-1, 1] units (the paper's 0.1)."""
+    noise_theta: float = 0.15
+    """θ, the pull back to 0 of the Ornstein-Uhlenbeck process."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check(
+            self.policy_delay >= 1,
+            f"agent.policy_delay={self.policy_delay} must be >= 1 (1: the actor steps with "
+            "every critic step, as DDPG's)",
+        )
+        _check(
+            self.target_policy_noise >= 0,
+            f"agent.target_policy_noise={self.target_policy_noise} must be >= 0",
+        )
+        _check(
+            self.target_noise_clip > 0,
+            f"agent.target_noise_clip={self.target_noise_clip} must be > 0 (the target noise is "
+            "clipped to [-c, c])",
+        )
+        _check_noise(self)
+
+
+def parse_ent_coef(value: str) -> tuple[bool, float]:
+    """``agent.ent_coef`` as (learned, initial α): ``auto`` (learned from α = 1), ``auto_<α>``
+    (learned from α) or a positive number (α fixed), as SB3's ``ent_coef``.
+
+    Raises:
+        ConfigError: anything else.
+    """
+    text = str(value)
+    learned = text == "auto" or text.startswith("auto_")
+    number = text[len("auto_") :] if text.startswith("auto_") else text
+    try:
+        alpha = 1.0 if text == "auto" else float(number)
+    except ValueError:
+        alpha = float("nan")
+    if not alpha > 0 or alpha == float("inf"):
+        raise ConfigError(
+            f"agent.ent_coef={text!r} is not valid; choose auto (α learned from 1), auto_<α> "
+            "(learned from α, e.g. auto_0.1) or a positive number (α fixed)"
+        )
+    return learned, alpha
+
+
+@dataclass
+class SACConfig(ContinuousConfig):
+    """SAC (Haarnoja et al. 2018, with the learned temperature of "Soft Actor-Critic Algorithms
+    and Applications"): a tanh-squashed Gaussian actor, twin critics, the soft target
+    y = r + γ·(min Q'(s', a') − α·log π(a'|s')) and α tuned toward a target entropy.
+
+    Defaults are Stable-Baselines3's SAC defaults; tuned presets per env live in
+    ``conf/agent_env/sac_<env>.yaml``.
+    """
+
+    name: str = "sac"
+    actor_lr: float = 3e-4
+    """Adam's learning rate for the actor π."""
+    critic_lr: float = 3e-4
+    """Adam's learning rate for the twin critics."""
+    ent_coef_lr: float = 3e-4
+    """Adam's learning rate for log α (with a learned ``ent_coef``)."""
+    actor_hidden_sizes: list[int] = field(default_factory=lambda: [256, 256])
+    """Hidden layer widths of π."""
+    critic_hidden_sizes: list[int] = field(default_factory=lambda: [256, 256])
+    """Hidden layer widths of each critic."""
+    ent_coef: str = "auto"
+    """The temperature α: ``auto`` (learned, starting at 1), ``auto_<α>`` (learned, starting at
+    α, e.g. ``auto_0.1``) or a positive number (fixed), as SB3's ``ent_coef``."""
+    target_entropy: float | None = None
+    """The entropy that the learned α steers the policy toward; ``None``: −dim(A) (the paper's
+    and SB3's ``auto``)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check(self.ent_coef_lr > 0, f"agent.ent_coef_lr={self.ent_coef_lr} must be > 0")
+        parse_ent_coef(self.ent_coef)
 
 
 @dataclass
@@ -583,6 +696,8 @@ AGENT_CONFIGS: dict[str, type[AgentConfig]] = {
     "qlearning": QLearningConfig,
     "dqn": DQNConfig,
     "ddpg": DDPGConfig,
+    "td3": TD3Config,
+    "sac": SACConfig,
     "bc": BCConfig,
 }
 """Agent name -> its config schema (``conf/agent/<name>.yaml`` uses ``<name>_schema``)."""

@@ -1,8 +1,9 @@
 """Actions in the actor's units, [-1, 1], and in an env's Box bounds.
 
-DDPG's actor ends in tanh; its actions are rescaled to the env's bounds only on the way out, and
-the replay buffer and the critic see the [-1, 1] ones. ``unit_to_bounds`` is the one formula,
-used on NumPy arrays here and on tensors inside the exported policy (``rlkit.nets.ScaledActor``).
+The actors of DDPG, TD3 and SAC end in tanh; their actions are rescaled to the env's bounds only
+on the way out, and the replay buffer and the critics see the [-1, 1] ones. ``unit_to_bounds`` is
+the one formula, used on NumPy arrays here and on tensors inside the exported policy
+(``rlkit.nets.ScaledActor``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class ActionScaler:
     def __init__(self, space: spaces.Box) -> None:
         """Read the bounds of ``space`` (they must be finite)."""
         if not (np.all(np.isfinite(space.low)) and np.all(np.isfinite(space.high))):
-            raise ValueError(f"DDPG needs finite action bounds, got {space}")
+            raise ValueError(f"an actor in [-1, 1] needs finite action bounds, got {space}")
         self.low = space.low.astype(np.float64)
         self.high = space.high.astype(np.float64)
         self.half_range = 0.5 * (self.high - self.low)

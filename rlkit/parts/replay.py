@@ -1,4 +1,5 @@
-"""A uniform replay buffer with n-step returns, shared by the off-policy agents (DQN, DDPG).
+"""A uniform replay buffer with n-step returns, shared by the off-policy agents (DQN, DDPG, TD3,
+SAC).
 
 Storage is preallocated, circular and flat: the transitions of the ``num_envs`` envs of one step
 are written one after another, and once ``capacity`` is reached the oldest are overwritten. It

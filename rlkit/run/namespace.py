@@ -22,6 +22,8 @@ NAMES: dict[str, str] = {
     "epsilon": "charts/epsilon",
     "actor_loss": "losses/actor_loss",
     "critic_loss": "losses/critic_loss",
+    "ent_coef": "losses/alpha",  # SAC's temperature α (CleanRL's name)
+    "ent_coef_loss": "losses/alpha_loss",
     "accuracy": "charts/accuracy",
     "val_accuracy": "charts/val_accuracy",
     # an evaluation of the greedy policy

@@ -18,7 +18,14 @@ from hydra.errors import OverrideParseException
 from rlkit.agents.registry import AGENTS
 from rlkit.config.compose import compose_config, explain, load_env_config
 from rlkit.config.env_ids import env_names
-from rlkit.config.schema import BCConfig, Config, DDPGConfig, DQNConfig, EnvConfig
+from rlkit.config.schema import (
+    BCConfig,
+    Config,
+    ContinuousConfig,
+    DDPGConfig,
+    DQNConfig,
+    EnvConfig,
+)
 from rlkit.envkit.make import describe_space, make_env
 from rlkit.errors import CheckpointError, ConfigError, IncompatibleError
 from rlkit.run.callbacks.wandb_logger import check_wandb
@@ -46,7 +53,7 @@ def check_run_inputs(config: Config) -> None:
         from rlkit.parts.devices import resolve_device
 
         device = resolve_device(config.device)
-        if isinstance(config.agent, DQNConfig | DDPGConfig):
+        if isinstance(config.agent, DQNConfig | ContinuousConfig):
             check_buffer_fits(config, device)
         if isinstance(config.agent, DQNConfig):
             from rlkit.fast.backend import choose_dqn_update
@@ -100,7 +107,7 @@ def check_buffer_fits(config: Config, device: Any) -> None:
     from rlkit.parts.frame_replay import buffer_bytes
 
     agent = config.agent
-    assert isinstance(agent, DQNConfig | DDPGConfig)
+    assert isinstance(agent, DQNConfig | ContinuousConfig)
     env = make_env(config.env)
     # The buffer the agent will build (stacked frames are stored once each).
     n_step = agent.n_step if isinstance(agent, DQNConfig) else 1

@@ -11,8 +11,9 @@ import torch
 from torch import nn
 
 import rlkit
-from rlkit.agents.ddpg import DDPG, ActionScaler
+from rlkit.agents.ddpg import DDPG
 from rlkit.config.schema import DDPGConfig
+from rlkit.parts.action_scaling import ActionScaler
 from rlkit.parts.noise import GaussianNoise, OrnsteinUhlenbeckNoise, make_noise
 from rlkit.parts.replay import ReplayBatch
 from rlkit.parts.transition import Transition

@@ -60,11 +60,13 @@ if ENV_ID not in gym.registry:
     gym.register(ENV_ID, entry_point=PixelDotEnv, max_episode_steps=20)
 
 
-def train_pixel_dot(run_dir: Path, total_steps: int = 300, **fields: object) -> rlkit.Run:
-    """DDPG on the dot through the public API (the env by its id, DDPG's defaults), with small
-    nets and batches."""
+def train_pixel_dot(
+    run_dir: Path, total_steps: int = 300, agent: str = "ddpg", **fields: object
+) -> rlkit.Run:
+    """DDPG (or ``agent``) on the dot through the public API (the env by its id, the agent's
+    defaults), with small nets and batches."""
     return rlkit.train(
-        "ddpg",
+        agent,
         ENV_ID,
         seed=0,
         run_dir=run_dir,

@@ -17,7 +17,7 @@ from gymnasium import spaces
 
 from rlkit.compare.sb3_mapping import MAPPED_FIELDS, sb3_setup
 from rlkit.config.compose import compose_config
-from rlkit.config.schema import DDPGConfig, DQNConfig, QLearningConfig
+from rlkit.config.schema import DDPGConfig, DQNConfig, QLearningConfig, SACConfig, TD3Config
 from rlkit.errors import ConfigError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
@@ -188,3 +188,102 @@ def test_sb3_builds_the_mapped_models() -> None:
         setup.policy, gym.make("Pendulum-v1"), device="cpu", **setup.kwargs
     )
     assert model.tau == 0.005 and model.action_noise is setup.kwargs["action_noise"]
+
+
+def td3(**fields: Any) -> dict[str, Any]:
+    return sb3_setup(TD3Config(**fields), BOX4, PENDULUM_ACTIONS, STEPS).kwargs
+
+
+def sac(**fields: Any) -> dict[str, Any]:
+    return sb3_setup(SACConfig(**fields), BOX4, PENDULUM_ACTIONS, STEPS).kwargs
+
+
+SHARED_FIELDS = {name: spec for name, spec in DDPG_FIELDS.items() if name != "actor_lr"}
+TD3_FIELDS = {
+    **SHARED_FIELDS,
+    "actor_lr": ({"actor_lr": 3e-4, "critic_lr": 3e-4}, "learning_rate", 3e-4),
+    "policy_delay": ({"policy_delay": 3}, "policy_delay", 3),
+    "target_policy_noise": ({"target_policy_noise": 0.1}, "target_policy_noise", 0.1),
+    "target_noise_clip": ({"target_noise_clip": 0.3}, "target_noise_clip", 0.3),
+}
+TD3_OTHER = DDPG_OTHER
+SAC_FIELDS = {
+    **SHARED_FIELDS,
+    "actor_lr": ({"actor_lr": 1e-3, "critic_lr": 1e-3, "ent_coef_lr": 1e-3}, "learning_rate",
+                 1e-3),
+    "ent_coef": ({"ent_coef": "0.1"}, "ent_coef", 0.1),
+    "target_entropy": ({"target_entropy": -0.5}, "target_entropy", -0.5),
+}  # fmt: skip
+SAC_OTHER = {"critic_lr", "ent_coef_lr", "lr_decay_steps", "actor_hidden_sizes",
+             "critic_hidden_sizes"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("agent", "mapped", "other"),
+    [("td3", TD3_FIELDS, TD3_OTHER), ("sac", SAC_FIELDS, SAC_OTHER)],
+)
+def test_the_td3_and_sac_mappings_account_for_every_field(
+    agent: str, mapped: dict[str, Any], other: set[str]
+) -> None:
+    assert set(mapped) | other == MAPPED_FIELDS[agent]
+
+
+@pytest.mark.parametrize("field", sorted(TD3_FIELDS))
+def test_each_td3_field_reaches_its_sb3_argument(field: str) -> None:
+    fields, argument, expected = TD3_FIELDS[field]
+    assert td3()[argument] != td3(**fields)[argument] == expected
+
+
+@pytest.mark.parametrize("field", sorted(SAC_FIELDS))
+def test_each_sac_field_reaches_its_sb3_argument(field: str) -> None:
+    fields, argument, expected = SAC_FIELDS[field]
+    assert sac()[argument] != sac(**fields)[argument] == expected
+
+
+def test_td3_nets_noise_and_schedule() -> None:
+    kwargs = td3(actor_hidden_sizes=[64], critic_hidden_sizes=[32, 32], noise_sigma=0.3)
+    assert kwargs["policy_kwargs"]["net_arch"] == {"pi": [64], "qf": [32, 32]}
+    assert kwargs["policy_kwargs"]["n_critics"] == 2
+    assert type(kwargs["action_noise"]).__name__ == "NormalActionNoise"
+    assert kwargs["action_noise"]._sigma.tolist() == [0.3]
+    ou = td3(noise="ornstein_uhlenbeck", noise_theta=0.2)["action_noise"]
+    assert type(ou).__name__ == "OrnsteinUhlenbeckActionNoise" and ou._theta == 0.2
+    schedule = td3(lr_decay_steps=10_000)["learning_rate"]
+    assert schedule(1.0) == 1e-3 and schedule(0.75) == 5e-4 and schedule(0.5) == 0.0
+    with pytest.raises(ConfigError, match=r"agent.actor_lr=0.001: .*\(one learning rate"):
+        td3(critic_lr=2e-3)
+
+
+def test_sac_temperature_entropy_nets_and_schedule() -> None:
+    kwargs = sac()
+    assert (kwargs["ent_coef"], kwargs["target_entropy"]) == ("auto_1.0", "auto")
+    assert (kwargs["use_sde"], kwargs["target_update_interval"]) == (False, 1)
+    assert kwargs["policy_kwargs"]["net_arch"] == {"pi": [256, 256], "qf": [256, 256]}
+    assert kwargs["policy_kwargs"]["n_critics"] == 2 and kwargs["learning_rate"] == 3e-4
+    assert sac(ent_coef="auto_0.1")["ent_coef"] == "auto_0.1"
+    # A fixed α has no optimiser, so its learning rate need not match.
+    assert sac(ent_coef="0.2", ent_coef_lr=1.0)["ent_coef"] == 0.2
+    with pytest.raises(ConfigError, match=r"agent.actor_lr=0.0003: .*set agent.ent_coef_lr"):
+        sac(ent_coef_lr=1e-3)
+    schedule = sac(lr_decay_steps=10_000)["learning_rate"]
+    assert schedule(1.0) == 3e-4 and schedule(0.5) == 0.0
+
+
+@pytest.mark.parametrize("agent", ["td3", "sac"])
+def test_sb3_builds_the_mapped_td3_and_sac(agent: str) -> None:
+    cfg = {"td3": TD3Config, "sac": SACConfig}[agent](
+        actor_hidden_sizes=[16], critic_hidden_sizes=[8, 8], ent_coef="auto_0.3"
+    ) if agent == "sac" else TD3Config(actor_hidden_sizes=[16], critic_hidden_sizes=[8, 8],
+                                       policy_delay=3)  # fmt: skip
+    setup = sb3_setup(cfg, spaces.Box(-8.0, 8.0, (3,), np.float32), PENDULUM_ACTIONS, STEPS)
+    model = getattr(stable_baselines3, setup.algorithm)(
+        setup.policy, gym.make("Pendulum-v1"), device="cpu", **setup.kwargs
+    )
+    assert len(model.critic.q_networks) == 2
+    assert [m.out_features for m in model.critic.q_networks[0] if hasattr(m, "out_features")] == [
+        8, 8, 1
+    ]  # fmt: skip
+    if agent == "td3":
+        assert model.policy_delay == 3 and model.target_noise_clip == 0.5
+    else:
+        assert abs(float(model.log_ent_coef.exp()) - 0.3) < 1e-6 and model.target_entropy == -1.0

@@ -37,12 +37,20 @@ COMPATIBLE = {
     ("ddpg", "pendulum"),
     ("ddpg", "mountaincar"),
     ("ddpg", "lunarlander"),
+    ("td3", "pendulum"),
+    ("td3", "mountaincar"),
+    ("td3", "lunarlander"),
+    ("sac", "pendulum"),
+    ("sac", "mountaincar"),
+    ("sac", "lunarlander"),
 }
 USABLE = {
     "qlearning": "cliff",
     "dqn": "atari, cartpole, cliff, pong, pong_pixels",
     "bc": "atari, cartpole, cliff, pong, pong_pixels",
     "ddpg": "lunarlander, mountaincar, pendulum",
+    "td3": "lunarlander, mountaincar, pendulum",
+    "sac": "lunarlander, mountaincar, pendulum",
 }
 ALL_PAIRS = [(agent, env) for agent in group_choices("agent") for env in env_names()]
 
@@ -112,7 +120,8 @@ def test_envs_for_each_agent() -> None:
     assert envs_for_agent("qlearning") == ["cliff"]
     assert envs_for_agent("dqn") == ["atari", "cartpole", "cliff", "pong", "pong_pixels"]
     assert envs_for_agent("bc") == ["atari", "cartpole", "cliff", "pong", "pong_pixels"]
-    assert envs_for_agent("ddpg") == ["lunarlander", "mountaincar", "pendulum"]
+    for agent in ("ddpg", "td3", "sac"):
+        assert envs_for_agent(agent) == ["lunarlander", "mountaincar", "pendulum"]
 
 
 @pytest.mark.parametrize(
@@ -178,7 +187,7 @@ def test_overrides_reach_the_dataclasses() -> None:
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ("agent=foo", "unknown agent 'foo'; valid choices: bc, ddpg, dqn, qlearning"),
+        ("agent=foo", "unknown agent 'foo'; valid choices: bc, ddpg, dqn, qlearning, sac, td3"),
         (
             "env=bar",
             "unknown env 'bar'; valid choices: atari, cartpole, cliff, lunarlander, mountaincar, "

@@ -73,11 +73,16 @@ def test_claimed_directories_are_distinct_under_races(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["agent=nope"], "unknown agent 'nope'; valid choices: bc, ddpg, dqn, qlearning"),
+        (["agent=nope"], "unknown agent 'nope'; valid choices: bc, ddpg, dqn, qlearning, sac, td3"),
         (["agent=ddpg", "env=cliff"], "agent=ddpg needs continuous (Box) actions"),
         (["agent=ddpg", "env=cliff"], "agents that can learn env=cliff: bc, dqn, qlearning;"),
         (["agent=ddpg", "env=cartpole"], "envs it can use: lunarlander, mountaincar, pendulum"),
         (["agent=ddpg", "env=pendulum", "agent.noise=pink"], "agent.noise='pink' is not valid"),
+        (["agent=sac", "env=cartpole"], "agents that can learn env=cartpole: bc, dqn;"),
+        (
+            ["agent=td3", "env=pendulum", "agent.policy_delay=0"],
+            "agent.policy_delay=0 must be >= 1",
+        ),
         (["agent=dqn", "env=pendulum"], "agent=dqn needs discrete actions"),
         (["agent=dqn", "agent.batch_size=0"], "agent.batch_size=0 must be >= 1"),
         (["agent=dqn", "agent.buffer_size=8"], "agent.buffer_size=8 must be >= agent.batch_size"),

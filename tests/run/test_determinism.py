@@ -27,6 +27,17 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
          "agent__actor_hidden_sizes": [32, 32], "agent__critic_hidden_sizes": [32, 32],
          "agent__noise": "ornstein_uhlenbeck", "torch_threads": 1},
     ),
+    "td3-delay3": (
+        "td3", "pendulum",
+        {"total_steps": 500, "agent__learning_starts": 200, "agent__batch_size": 32,
+         "agent__actor_hidden_sizes": [32, 32], "agent__critic_hidden_sizes": [32, 32],
+         "agent__policy_delay": 3},
+    ),
+    "sac-auto": (
+        "sac", "pendulum",
+        {"total_steps": 500, "agent__learning_starts": 200, "agent__batch_size": 32,
+         "agent__actor_hidden_sizes": [32, 32], "agent__critic_hidden_sizes": [32, 32]},
+    ),
     "dqn-pong-batched": (
         "dqn", "pong", {"total_steps": 1200, "agent__learning_starts": 200, "num_envs": 4}
     ),

@@ -29,8 +29,20 @@ CASES = {
         "agent.learning_starts=200", "agent.noise=ornstein_uhlenbeck", "agent.batch_size=32",
         "agent.actor_hidden_sizes=[64,64]", "agent.critic_hidden_sizes=[64,64]",
     ],
+    # α and its optimiser are learned: a resume that lost either would drift.
+    "sac-auto": [
+        "agent=sac", "env=pendulum", "total_steps=2500", "checkpoint_interval=300",
+        "agent.learning_starts=200", "agent.batch_size=32",
+        "agent.actor_hidden_sizes=[64,64]", "agent.critic_hidden_sizes=[64,64]",
+    ],
 }  # fmt: skip
 SLOW_CASES = {
+    "td3-per-episode": [
+        "agent=td3", "env=pendulum", "total_steps=2500", "checkpoint_interval=300",
+        "agent.learning_starts=200", "agent.batch_size=32", "agent.train_freq_unit=episode",
+        "agent.gradient_steps=-1", "agent.actor_hidden_sizes=[64,64]",
+        "agent.critic_hidden_sizes=[64,64]",
+    ],
     "dqn-pong-batched": [
         "agent=dqn", "env=pong", "total_steps=8000", "checkpoint_interval=1000", "num_envs=8",
         "agent.learning_starts=500",

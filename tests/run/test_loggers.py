@@ -20,6 +20,8 @@ from rlkit.agents.bc import BC
 from rlkit.agents.ddpg import DDPG
 from rlkit.agents.dqn import DQN
 from rlkit.agents.qlearning import QLearning
+from rlkit.agents.sac import SAC
+from rlkit.agents.td3 import TD3
 from rlkit.errors import ConfigError
 from rlkit.run.namespace import NAMES, logged_name
 from tests.helpers import run_cli
@@ -117,12 +119,13 @@ def _wandb_run_id(run_dir: Path) -> str:
 
 
 def test_every_agents_metrics_have_a_name_in_the_namespace() -> None:
-    for agent in (QLearning, DQN, DDPG, BC):
+    for agent in (QLearning, DQN, DDPG, TD3, SAC, BC):
         for column in agent.metric_names:
             name = logged_name(column, agent.__name__.lower())
             assert name is not None and name.split("/")[0] in ("charts", "losses"), column
     assert logged_name("loss", "dqn") == logged_name("loss", "qlearning") == "losses/td_loss"
     assert logged_name("critic_loss", "ddpg") == "losses/critic_loss"
+    assert logged_name("ent_coef", "sac") == "losses/alpha"
     assert logged_name("episode", "dqn") is None
     assert len(set(NAMES.values())) == len(NAMES)
 

@@ -73,6 +73,14 @@ def train(agent: str, env: str, steps: int, extra: list[str], **kwargs: object) 
             1,
             [*DDPG_FAST, "agent.train_freq_unit=episode", "agent.gradient_steps=-1"],
         ),
+        # The delayed actor's count and the presets' schedule; SAC's α and its optimiser.
+        (
+            "td3",
+            "pendulum",
+            1,
+            [*DDPG_FAST, "agent.train_freq_unit=episode", "agent.gradient_steps=-1"],
+        ),
+        ("sac", "pendulum", 2, DDPG_FAST),
     ],
 )
 def test_stop_and_resume_gives_the_same_metrics(

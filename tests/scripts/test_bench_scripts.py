@@ -312,3 +312,50 @@ def test_late_returns_without_runs_or_late_evaluations_stop_in_one_line(late_ret
         late_returns.run_summaries(tmp_path)
     with pytest.raises(SystemExit, match="no evaluation at step 300,000"):
         late_returns.late_mean([{"step": 10, "return_mean": 1.0}], 300_000)
+
+
+@pytest.fixture
+def bench_td3_sac(monkeypatch: pytest.MonkeyPatch):
+    yield from script_module("bench_td3_sac", monkeypatch)
+
+
+def test_td3_sac_report_reads_finished_comparisons_and_names_the_rest(
+    bench_td3_sac, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library = {"iqm": -150.0, "iqm_ci95": [-170.0, -140.0], "final_returns": [-150.0, -151.5],
+               "env_steps_per_s": 120.0}  # fmt: skip
+    results = {
+        "setup": {"seeds": [5, 6], "overrides": ["agent=td3", "env=pendulum"],
+                  "total_steps": 20000, "rlkit_version": "0", "sb3_version": "0"},
+        "libraries": {"rlkit": library, "sb3": {**library, "env_steps_per_s": 100.0}},
+    }  # fmt: skip
+    (tmp_path / "td3-pendulum").mkdir()
+    (tmp_path / "td3-pendulum" / "results.json").write_text(json.dumps(results))
+    bench_td3_sac.main(["--runs", str(tmp_path), "--only-existing", "--no-write"])
+    out = capsys.readouterr().out
+    assert "seeds=2 seed=5 total_steps=<the preset's> jobs=2" in out and "| 1.20x |" in out
+    assert "| td3-pendulum | IQM >= -160 (zoo: -152, one run) | -150.0, -151.5 |" in out
+    assert "Not measured yet: sac-pendulum, td3-lunarlander" in out
+
+
+def test_td3_sac_scores_an_unfinished_comparison_on_its_finished_seeds(
+    bench_td3_sac, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    jobs = tmp_path / "sac-pendulum" / "jobs"
+    for library, seed, final in [("rlkit", 5, -150.0), ("sb3", 5, -160.0), ("rlkit", 6, -140.0)]:
+        (jobs / f"{library}_seed{seed}").mkdir(parents=True)
+        evaluations = [{"step": 20000, "returns": [final], "return_mean": final}]
+        result = {
+            "library": library,
+            "seed": seed,
+            "env_steps": 20000,
+            "env_steps_per_s": 30.0,
+            "evaluations": evaluations,
+            "final_return": final,
+            "wall_time_s": 1.0,
+        }
+        (jobs / f"{library}_seed{seed}" / "result.json").write_text(json.dumps(result))  # fmt: skip
+    bench_td3_sac.main(["--runs", str(tmp_path), "--only-existing", "--partial", "--no-write"])
+    out = capsys.readouterr().out
+    assert "(unfinished: seeds 5 only)" in out  # seed 6 has no SB3 job yet
+    assert "| sac-pendulum | IQM >= -160 (zoo: -157, one run) | -150.0 | -160.0 |" in out

@@ -40,6 +40,24 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "dqn": tiny_run(root, "dqn", "cartpole", 300, agent__learning_starts=100),
         "ddpg": tiny_run(root, "ddpg", "pendulum", 300, agent__learning_starts=100),
+        "td3": tiny_run(
+            root,
+            "td3",
+            "pendulum",
+            300,
+            agent__learning_starts=100,
+            agent__actor_hidden_sizes=[32],
+            agent__critic_hidden_sizes=[32],
+        ),
+        "sac": tiny_run(
+            root,
+            "sac",
+            "pendulum",
+            300,
+            agent__learning_starts=100,
+            agent__actor_hidden_sizes=[32],
+            agent__critic_hidden_sizes=[32],
+        ),
         "cliff": tiny_run(root, "dqn", "cliff", 300),
         "pong": tiny_run(
             root, "dqn", "pong", 300, agent__learning_starts=100, env__obs_type="classic"
@@ -69,9 +87,12 @@ def test_dqn_onnx_argmax_is_predict(runs: dict[str, Path], tmp_path: Path) -> No
     )  # both actions occur: a real comparison
 
 
-def test_ddpg_onnx_is_predict_in_env_units(runs: dict[str, Path], tmp_path: Path) -> None:
-    report = export_onnx_report(runs["ddpg"], tmp_path / "ddpg.onnx")
-    agent = rlkit.load(runs["ddpg"])
+@pytest.mark.parametrize("name", ["ddpg", "td3", "sac"])  # SAC's: the squashed mean tanh(m(s))
+def test_continuous_onnx_is_predict_in_env_units(
+    runs: dict[str, Path], tmp_path: Path, name: str
+) -> None:
+    report = export_onnx_report(runs[name], tmp_path / f"{name}.onnx")
+    agent = rlkit.load(runs[name])
     obs = observations(spaces.Box(-1.0, 1.0, (3,), np.float32), 1000) * [1, 1, 8]
     obs = obs.astype(np.float32)
     actions = session(report.path).run(["output"], {"input": obs})[0]
