@@ -18,14 +18,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip ``slow`` tests unless ``--runslow``, each with the reason its marker gives: every
-    ``@pytest.mark.slow(reason=...)`` says what makes it slow and about how long it takes."""
+    ``@pytest.mark.slow(reason=...)`` says what makes it slow and about how long it takes
+    (``tests/test_layout.py`` fails a marker without one)."""
     for item in items:
         marker = item.get_closest_marker("slow")
         if marker is None:
             continue
-        reason = marker.kwargs.get("reason")
-        if not reason:
-            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.slow needs reason=...")
+        reason = marker.kwargs.get("reason", "no reason given")
         if not config.getoption("--runslow"):
             item.add_marker(pytest.mark.skip(reason=f"slow ({reason}): give --runslow"))
 

@@ -70,3 +70,17 @@ def test_layers_import_only_downwards() -> None:
                 if there is not None and there < here:
                     upward.append(f"{_module(path)} imports {node.module}")
     assert not upward, upward
+
+
+def test_every_slow_marker_says_why() -> None:
+    """A skipped slow test tells the reader what it would run and for how long."""
+    bare = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                text = ast.unparse(decorator)
+                if text.startswith("pytest.mark.slow") and "reason=" not in text:
+                    bare.append(f"{path.relative_to(ROOT)}::{node.name}")
+    assert not bare, f"@pytest.mark.slow without reason=...: {bare}"

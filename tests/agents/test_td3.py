@@ -222,7 +222,7 @@ def test_td3_learns_pendulum_quickly(in_tmp, seed: int) -> None:
     assert run.summary["eval_return_mean"] >= -400
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="a 20k-step Pendulum run per seed, several minutes each")
 @pytest.mark.parametrize("seed", [5, 6, 7, 8, 9])
 def test_td3_learns_pendulum_with_the_preset(in_tmp, seed: int) -> None:
     run = rlkit.train(agent="td3", env="pendulum", seed=seed, progress=False)
