@@ -35,8 +35,9 @@ def test_cnn_encoders_uint8_frames_and_save_load(
     nets = [agent.actor, agent.critic.q1, agent.critic.q2, agent.critic_target.q1]
     assert all(isinstance(net.encoder, NatureCNN) for net in nets)
     assert len({id(net.encoder.convs[0].weight) for net in nets}) == 4  # each its own
-    stored_obs = agent.buffer._tensors[0]
+    stored_obs = agent.buffer.sample(100).obs
     assert stored_obs.dtype == torch.uint8 and stored_obs.shape[1:] == (1, SIZE, SIZE)
+    assert int(stored_obs.max()) == 255  # real frames were stored, as bytes
     loaded = rlkit.load(run.dir)
     batch = frames(5)
     np.testing.assert_array_equal(

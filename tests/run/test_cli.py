@@ -160,7 +160,7 @@ def test_help_lists_choices_not_the_schemas_they_build_on(in_tmp: Path) -> None:
     out = run_cli("agent=dqn", "--help", cwd=in_tmp)
     assert out.returncode == 0, out.stderr
     groups = {line.split(":")[0]: line for line in out.stdout.splitlines() if ": " in line}
-    assert groups["agent"] == "agent: bc, ddpg, dqn, qlearning"
+    assert groups["agent"] == "agent: bc, ddpg, dqn, qlearning, sac, td3"
     assert "cliff" in groups["env"]
     assert "_schema" not in out.stdout
     assert "name: dqn" in out.stdout  # the composed config of the overrides given
