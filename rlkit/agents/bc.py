@@ -27,11 +27,9 @@ from gymnasium import spaces
 from torch import nn
 
 from rlkit.config.schema import BCConfig
-from rlkit.errors import CheckpointError
 from rlkit.nets import ActionClassifier, observation_encoder
 from rlkit.parts.observations import observation_batch
 from rlkit.parts.transition import Transition
-from rlkit.storage.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from rlkit.storage.datasets import Dataset
 
 
@@ -186,18 +184,3 @@ class BC:
             f"behaviour cloning: held-out action accuracy {self.val_accuracy:.3f} "
             f"after {self.epochs_done} epochs\n"
         )
-
-
-def read_cloned_policy(run_dir: str | Path) -> dict[str, Any]:
-    """The policy network's weights in a behaviour-cloning run's checkpoint: what DQN loads into q
-    for ``agent.pretrain`` (``rlkit/run/preflight.py`` checks the run fits before a run starts).
-
-    Raises:
-        CheckpointError: no readable checkpoint, or one without a policy network.
-    """
-    state = load_checkpoint(Path(run_dir) / CHECKPOINT_NAME)
-    try:
-        policy: dict[str, Any] = state["agent"]["policy"]
-    except (KeyError, TypeError) as e:
-        raise CheckpointError(f"the checkpoint in {run_dir} has no policy network") from e
-    return policy

@@ -33,7 +33,6 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
-from rlkit.agents.bc import read_cloned_policy
 from rlkit.config.schema import DQNConfig
 from rlkit.fast.backend import choose_dqn_update, describe_dqn_update
 from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate
@@ -47,6 +46,7 @@ from rlkit.parts.replay import ReplayBatch
 from rlkit.parts.schedules import Ticks, TrainSchedule, epsilon_schedule_of, linear_schedule
 from rlkit.parts.targets import hard_update, polyak_update
 from rlkit.parts.transition import Transition
+from rlkit.storage.checkpoint import read_cloned_policy
 
 
 class DQN:

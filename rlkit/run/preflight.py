@@ -182,13 +182,13 @@ def _check_dataset(config: Config) -> None:
 
 def check_pretrained_policy(run_dir: str | Path, config: Config) -> None:
     """``agent.pretrain``: a finished behaviour-cloning run whose network fits ``config``'s DQN
-    (which then reads its weights with ``rlkit.agents.bc.read_cloned_policy``).
+    (which then reads its weights with ``rlkit.storage.checkpoint.read_cloned_policy``).
 
     Raises:
         ConfigError: not a finished bc run, or one on another env, observation type or network.
     """
-    from rlkit.agents.bc import read_cloned_policy
     from rlkit.run.run_dir import read_run
+    from rlkit.storage.checkpoint import read_cloned_policy
 
     key = f"agent.pretrain={run_dir}"
     if not (Path(run_dir) / ".hydra" / "config.yaml").is_file():

@@ -86,3 +86,19 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         raise CheckpointError(
             f"checkpoint {path} is truncated, corrupt or not an rlkit checkpoint ({reason})"
         ) from e
+
+
+def read_cloned_policy(run_dir: str | Path) -> dict[str, Any]:
+    """The policy network's weights in a behaviour-cloning run's checkpoint: what DQN loads into q
+    for ``agent.pretrain`` (``rlkit/run/preflight.py`` checks the run fits before a run starts).
+    Here, in the storage layer, so that one agent does not import another to read a file.
+
+    Raises:
+        CheckpointError: no readable checkpoint, or one without a policy network.
+    """
+    state = load_checkpoint(Path(run_dir) / CHECKPOINT_NAME)
+    try:
+        policy: dict[str, Any] = state["agent"]["policy"]
+    except (KeyError, TypeError) as e:
+        raise CheckpointError(f"the checkpoint in {run_dir} has no policy network") from e
+    return policy
