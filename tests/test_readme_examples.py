@@ -186,7 +186,7 @@ def test_readme_command_runs(
 
 
 def test_readme_python_blocks_run_in_one_session(
-    reader: dict[str, str], request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+    reader: dict[str, str], request: pytest.FixtureRequest
 ) -> None:
     namespace: dict[str, object] = {}
     ran = 0

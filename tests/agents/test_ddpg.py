@@ -17,6 +17,7 @@ from rlkit.parts.action_scaling import ActionScaler
 from rlkit.parts.noise import GaussianNoise, OrnsteinUhlenbeckNoise, make_noise
 from rlkit.parts.replay import ReplayBatch
 from rlkit.parts.transition import Transition
+from tests.helpers import assert_parameters_close, copy_parameters, update_both_alike
 
 OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 ACT = gym.spaces.Box(-2.0, 2.0, (1,), np.float32)
@@ -330,7 +331,6 @@ def test_update_matches_stable_baselines3_ddpg_step_for_step() -> None:
     # the luck of sampling and exploration, not a different update rule.
     from stable_baselines3 import DDPG as SB3DDPG
     from stable_baselines3.common.logger import configure
-    from stable_baselines3.common.type_aliases import ReplayBufferSamples
 
     env = gym.make("Pendulum-v1")
     sizes, gamma, tau, n = [32, 24], 0.98, 0.005, 16
@@ -346,32 +346,12 @@ def test_update_matches_stable_baselines3_ddpg_step_for_step() -> None:
         (agent.actor_target, sb3.actor_target),
         (agent.critic_target, sb3.critic_target),
     ]
-    with torch.no_grad():
-        for ours, theirs in pairs:
-            for x, y in zip(ours.parameters(), theirs.parameters(), strict=True):
-                x.copy_(y)
+    copy_parameters(pairs)
     initial = copy.deepcopy(agent.actor)
 
-    rng = np.random.default_rng(3)
-    for _ in range(5):
-        b = ReplayBatch(
-            obs=torch.tensor(rng.uniform(-1, 1, (n, 3)), dtype=torch.float32),
-            actions=torch.tensor(rng.uniform(-1, 1, (n, 1)), dtype=torch.float32),
-            rewards=torch.tensor(rng.normal(size=n), dtype=torch.float32),
-            next_obs=torch.tensor(rng.uniform(-1, 1, (n, 3)), dtype=torch.float32),
-            terminated=torch.tensor(rng.random(n) < 0.3, dtype=torch.float32),
-            steps=torch.ones(n, dtype=torch.int64),
-        )
-        sample = ReplayBufferSamples(b.obs, b.actions, b.next_obs, b.terminated[:, None],
-                                     b.rewards[:, None])  # fmt: skip
-        sb3.replay_buffer.sample = lambda *args, sample=sample, **kwargs: sample
-        sb3.train(gradient_steps=1, batch_size=n)
-        agent.update(b)
+    update_both_alike(agent, sb3, n, steps=5)
 
-    for ours, theirs in pairs:
-        for x, y in zip(ours.parameters(), theirs.parameters(), strict=True):
-            # Fused and for-each Adam round differently in the last bits.
-            torch.testing.assert_close(x, y, rtol=1e-5, atol=1e-6)
+    assert_parameters_close(pairs)
     # Five Adam steps at lr 1e-3 moved every weight by about 5e-3, far beyond the tolerance.
     params = zip(agent.actor.parameters(), initial.parameters(), strict=True)
     moved = [(x - y).abs().max() for x, y in params]

@@ -17,7 +17,7 @@ from rlkit.config.schema import SACConfig, parse_ent_coef
 from rlkit.errors import ConfigError
 from rlkit.nets.actor_critic import SquashedGaussianActor
 from rlkit.nets.mlp import FloatFlatten
-from tests.helpers import random_batch
+from tests.helpers import assert_parameters_close, copy_parameters, random_batch, update_both_alike
 
 OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 ACT = gym.spaces.Box(-2.0, 2.0, (2,), np.float32)
@@ -112,7 +112,6 @@ def test_update_matches_stable_baselines3_sac_step_for_step() -> None:
     # libraries' updates must give the same actor, critics, targets and temperature.
     from stable_baselines3 import SAC as SB3SAC
     from stable_baselines3.common.logger import configure
-    from stable_baselines3.common.type_aliases import ReplayBufferSamples
 
     env = gym.make("Pendulum-v1")
     sizes, gamma, tau, n = [32, 24], 0.98, 0.01, 16
@@ -126,29 +125,13 @@ def test_update_matches_stable_baselines3_sac_step_for_step() -> None:
     agent = SAC(cfg, env.observation_space, env.action_space, seed=0)
     pairs = [(agent.actor, sb3.actor), (agent.critic, sb3.critic),
              (agent.critic_target, sb3.critic_target)]  # fmt: skip
-    with torch.no_grad():
-        for ours, theirs in pairs:
-            for x, y in zip(ours.parameters(), theirs.parameters(), strict=True):
-                assert x.shape == y.shape
-                x.copy_(y)
+    copy_parameters(pairs)
     torch.testing.assert_close(agent.log_alpha, sb3.log_ent_coef.detach(), rtol=0, atol=0)
     initial = copy.deepcopy(agent)
 
-    rng = np.random.default_rng(3)
-    for step in range(5):
-        b = random_batch(rng, n)
-        sample = ReplayBufferSamples(b.obs, b.actions, b.next_obs, b.terminated[:, None],
-                                     b.rewards[:, None])  # fmt: skip
-        sb3.replay_buffer.sample = lambda *args, sample=sample, **kwargs: sample
-        torch.manual_seed(100 + step)
-        sb3.train(gradient_steps=1, batch_size=n)
-        torch.manual_seed(100 + step)
-        agent.update(b)
+    update_both_alike(agent, sb3, n, steps=5)
 
-    for ours, theirs in pairs:
-        for x, y in zip(ours.parameters(), theirs.parameters(), strict=True):
-            # Fused and for-each Adam round differently in the last bits.
-            torch.testing.assert_close(x, y, rtol=1e-5, atol=1e-6)
+    assert_parameters_close(pairs)
     torch.testing.assert_close(agent.log_alpha, sb3.log_ent_coef.detach(), rtol=1e-5, atol=1e-6)
     assert abs(float(agent.log_alpha - initial.log_alpha)) > 1e-3  # α moved: 5 steps at 1e-3
     for name in ("actor", "critic"):

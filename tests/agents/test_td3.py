@@ -14,7 +14,7 @@ from torch import nn
 import rlkit
 from rlkit.agents.td3 import TD3
 from rlkit.config.schema import TD3Config
-from tests.helpers import random_batch
+from tests.helpers import assert_parameters_close, copy_parameters, random_batch, update_both_alike
 
 OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 ACT = gym.spaces.Box(-2.0, 2.0, (1,), np.float32)
@@ -136,7 +136,6 @@ def test_update_matches_stable_baselines3_td3_step_for_step() -> None:
     # the delayed actor and target updates happen.
     from stable_baselines3 import TD3 as SB3TD3
     from stable_baselines3.common.logger import configure
-    from stable_baselines3.common.type_aliases import ReplayBufferSamples
 
     env = gym.make("Pendulum-v1")
     sizes, gamma, tau, n = [32, 24], 0.98, 0.005, 16
@@ -153,28 +152,12 @@ def test_update_matches_stable_baselines3_td3_step_for_step() -> None:
         (agent.actor_target, sb3.actor_target),
         (agent.critic_target, sb3.critic_target),
     ]
-    with torch.no_grad():
-        for ours, theirs in pairs:
-            for x, y in zip(ours.parameters(), theirs.parameters(), strict=True):
-                assert x.shape == y.shape
-                x.copy_(y)
+    copy_parameters(pairs)
     initial = copy.deepcopy(agent)
 
-    rng = np.random.default_rng(3)
-    for step in range(6):
-        b = random_batch(rng, n)
-        sample = ReplayBufferSamples(b.obs, b.actions, b.next_obs, b.terminated[:, None],
-                                     b.rewards[:, None])  # fmt: skip
-        sb3.replay_buffer.sample = lambda *args, sample=sample, **kwargs: sample
-        torch.manual_seed(100 + step)
-        sb3.train(gradient_steps=1, batch_size=n)
-        torch.manual_seed(100 + step)
-        agent.update(b)
+    update_both_alike(agent, sb3, n, steps=6)
 
-    for ours, theirs in pairs:
-        for x, y in zip(ours.parameters(), theirs.parameters(), strict=True):
-            # Fused and for-each Adam round differently in the last bits.
-            torch.testing.assert_close(x, y, rtol=1e-5, atol=1e-6)
+    assert_parameters_close(pairs)
     # Six critic steps and three actor steps at lr 1e-3 moved every weight by about 3e-3, far
     # beyond the tolerance; the targets moved too (τ of that).
     for name in ("actor", "critic", "critic_target"):
