@@ -30,7 +30,7 @@ from gymnasium import spaces
 from torch import nn
 
 from rlkit.config.schema import DDPGConfig
-from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate, use_cuda_graphs
+from rlkit.fast.paths import actor_critic_backend, actor_critic_paths, fused_adam
 from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Actor, Critic
 from rlkit.parts.continuous import (
@@ -81,18 +81,12 @@ class DDPG:
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
         self._build_networks(observation_space)
-        self.cuda_graphs = use_cuda_graphs(
-            cfg.cuda_graphs,
-            self.device,
-            blocked=cfg.compile or cfg.lr_decay_steps is not None,
-            path="ddpg_graphs",
-        )
-        # `capturable` keeps Adam's step counts on the GPU, so that a CUDA graph can record them.
-        self.actor_optimizer = torch.optim.Adam(
-            self._actor_params, lr=cfg.actor_lr, fused=True, capturable=self.cuda_graphs
-        )
-        self.critic_optimizer = torch.optim.Adam(
-            self.critic.parameters(), lr=cfg.critic_lr, fused=True, capturable=self.cuda_graphs
+        self.update_backend = actor_critic_backend(cfg, self.device, "ddpg_graphs")
+        """Which code computes the update: ``torch`` (``DDPG.update``), ``compile`` or
+        ``cuda_graphs``."""
+        self.actor_optimizer = fused_adam(self._actor_params, cfg.actor_lr, self.update_backend)
+        self.critic_optimizer = fused_adam(
+            self.critic.parameters(), cfg.critic_lr, self.update_backend
         )
         # The buffer of [-1, 1] actions, their scaling, random actions first, when to train.
         self.experience = ContinuousExperience(
@@ -102,14 +96,15 @@ class DDPG:
         self.noise = make_noise(
             cfg.noise, num_envs, self.action_dim, cfg.noise_sigma, cfg.noise_theta, self.rng
         )
-        self.update_backend = "compile" if cfg.compile else "torch"
-        """Which code computes the update: ``torch`` (``DDPG.update``), ``compile`` or
-        ``cuda_graphs``."""
-        self._update = torch.compile(self.update) if cfg.compile else self.update
-        if self.cuda_graphs:
-            self.update_backend = "cuda_graphs"
-            self._update = GraphedUpdate(self.update, [self.actor_optimizer, self.critic_optimizer])
-        self._actor_graph = GraphedPolicy(self.actor, self.device) if self.cuda_graphs else None
+        self.fast = actor_critic_paths(
+            "DDPG",
+            self.update_backend,
+            self.update,
+            self.actor,
+            lambda obs: actor_actions(self.actor, obs, self.device),
+            [self.actor_optimizer, self.critic_optimizer],
+        )
+        """The code that runs ``update`` and μ(s) (``rlkit/fast/paths.py``)."""
 
     def _build_networks(self, observation_space: spaces.Box) -> None:
         """μ and Q, and their targets as copies.
@@ -132,21 +127,11 @@ class DDPG:
 
     def describe_update(self) -> str:
         """Which code computes the update, and how to run another."""
-        return {
-            "torch": "torch (DDPG.update, rlkit/agents/ddpg.py)",
-            "compile": "compile (torch.compile of DDPG.update; agent.compile=false: eager)",
-            "cuda_graphs": "cuda_graphs (DDPG.update recorded once and replayed, "
-            "rlkit/fast/cuda_graphs.py; agent.cuda_graphs=false runs it eagerly)",
-        }[self.update_backend]
-
-    def _actor_actions(self, obs: np.ndarray) -> np.ndarray:
-        if self._actor_graph is not None:
-            return self._actor_graph(obs)
-        return actor_actions(self.actor, obs, self.device)
+        return self.fast.description
 
     def _explore(self, obs: np.ndarray) -> np.ndarray:
         """a = μ(s) + N, clipped to [-1, 1]."""
-        return np.clip(self._actor_actions(obs) + self.noise.sample(), -1.0, 1.0)
+        return np.clip(self.fast.policy(obs) + self.noise.sample(), -1.0, 1.0)
 
     def act(self, obs: np.ndarray, global_step: int) -> np.ndarray:
         """μ(s) + noise, clipped to [-1, 1] and rescaled; uniform random before learning starts."""
@@ -164,7 +149,7 @@ class DDPG:
 
         SB3's signature and ``(action, None)`` return (``agents/protocol.py: Agent.predict``)."""
         actions = self.experience.predict_noisy(
-            observation, self._actor_actions, deterministic, self.cfg.noise_sigma
+            observation, self.fast.policy, deterministic, self.cfg.noise_sigma
         )
         return actions, None
 
@@ -237,7 +222,7 @@ class DDPG:
         )
         metrics = None
         for _ in range(gradient_steps):
-            metrics = self._update(self.buffer.sample(cfg.batch_size))
+            metrics = self.fast.update(self.buffer.sample(cfg.batch_size))
         return metrics
 
     def state_dict(self, include_buffer: bool | None = None) -> dict[str, Any]:
@@ -252,11 +237,7 @@ class DDPG:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a ``state_dict``."""
         load_module_states(self, NETS_AND_OPTIMIZERS, state)
-        for optimizer in (self.actor_optimizer, self.critic_optimizer):
-            for group in optimizer.param_groups:  # the run that saved it may have had no GPU
-                group["capturable"] = self.cuda_graphs
-        if isinstance(self._update, GraphedUpdate):
-            self._update.reset()  # the loaded optimiser state lives in new tensors
+        self.fast.after_load()
         self.experience.load_state_dict(state)
         self.noise.load_state_dict(state["noise"])
 

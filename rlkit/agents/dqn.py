@@ -23,7 +23,6 @@ decides, and the run's first line and ``summary.json`` say which ran.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +33,8 @@ from gymnasium import spaces
 from torch import nn
 
 from rlkit.config.schema import DQNConfig
-from rlkit.fast.backend import choose_dqn_update, describe_dqn_update
-from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate
-from rlkit.fast.gpu_passes import passed_on_gpu
-from rlkit.fast.numpy_dqn import NumpyQUpdate
+from rlkit.fast.backend import choose_dqn_update, dqn_paths
+from rlkit.fast.paths import fused_adam
 from rlkit.nets import QNetwork, observation_encoder
 from rlkit.parts.frame_replay import make_replay_buffer
 from rlkit.parts.nstep import gamma_powers
@@ -83,12 +80,7 @@ class DQN:
         self.q_target = copy.deepcopy(self.q_net).requires_grad_(False)
         self.update_backend = choose_dqn_update(cfg, observation_space, self.device)
         """Which code computes the update (``rlkit/fast/backend.py`` decides)."""
-        self.cuda_graphs = self.update_backend == "cuda_graphs"
-        # One fused kernel for the whole step instead of a few ops per parameter; `capturable`
-        # keeps its step count on the GPU, so that a CUDA graph can record the step.
-        self.optimizer = torch.optim.Adam(
-            self.q_net.parameters(), lr=cfg.lr, fused=True, capturable=self.cuda_graphs
-        )
+        self.optimizer = fused_adam(self.q_net.parameters(), cfg.lr, self.update_backend)
         self.buffer = make_replay_buffer(
             cfg.buffer_size,
             observation_space,
@@ -101,7 +93,16 @@ class DQN:
         )
         self.loss_fn = nn.functional.mse_loss if cfg.loss == "mse" else nn.functional.smooth_l1_loss
         self.gamma_powers = gamma_powers(cfg.gamma, cfg.n_step, self.device)
-        self._build_update()
+        self.fast = dqn_paths(
+            cfg,
+            self.update_backend,
+            self.update,
+            self._greedy_actions,
+            (self.q_net, self.q_target),
+            self.optimizer,
+            self.gamma_powers,
+        )
+        """The code that runs ``update`` and the greedy actions (``rlkit/fast/``)."""
         self.epsilon_at = epsilon_schedule_of(cfg)
         """ε at an env step."""
         self._epsilon = cfg.epsilon_start
@@ -110,34 +111,9 @@ class DQN:
         )
         self._target_ticks = Ticks(cfg.target_update_interval)
 
-    def _build_update(self) -> None:
-        """``self._update``: the code ``update_backend`` names, each computing ``DQN.update``."""
-        cfg = self.cfg
-        self._numpy: NumpyQUpdate | None = None
-        self._greedy_graph: GraphedPolicy | None = None
-        self._update: Callable[[ReplayBatch], dict[str, Any]] = self.update
-        if self.update_backend == "compile":
-            self._update = torch.compile(self.update)
-        elif self.update_backend == "cuda_graphs":
-            self._update = GraphedUpdate(self.update, [self.optimizer])
-            if cfg.cuda_graphs or passed_on_gpu("dqn_policy_graph"):
-                greedy = GraphedPolicy(lambda x: self.q_net(x).argmax(dim=1), self.device)
-                self._greedy_graph = greedy
-        elif self.update_backend == "numpy":
-            self._numpy = NumpyQUpdate(
-                self.q_net,
-                self.q_target,
-                self.optimizer,
-                cfg.loss,
-                cfg.double_q,
-                cfg.max_grad_norm,
-                self.gamma_powers.numpy(),
-            )
-            self._update = self._numpy.update
-
     def describe_update(self) -> str:
         """Which code computes the update, and how to run another."""
-        return describe_dqn_update(self.update_backend)
+        return self.fast.description
 
     def _q_values(self, obs: np.ndarray) -> torch.Tensor:
         with torch.inference_mode():
@@ -150,16 +126,10 @@ class DQN:
         random_actions = self.rng.integers(self.n_actions, size=len(obs))
         if explore.all():
             return random_actions
-        if self._numpy is not None:
-            greedy = self._numpy.q_values(np.asarray(obs)).argmax(axis=1)
-        else:
-            greedy = self._greedy_actions(obs)
-        return np.where(explore, random_actions, greedy)
+        return np.where(explore, random_actions, self.fast.policy(obs))
 
     def _greedy_actions(self, obs: np.ndarray) -> np.ndarray:
-        """argmax_a q(obs, a) on the host (replayed from a CUDA graph where they are on)."""
-        if self._greedy_graph is not None:
-            return self._greedy_graph(obs)
+        """argmax_a q(obs, a) on the host."""
         return self._q_values(obs).argmax(dim=1).cpu().numpy()
 
     def predict(
@@ -174,7 +144,7 @@ class DQN:
 
         SB3's signature and ``(action, None)`` return (``agents/protocol.py: Agent.predict``)."""
         batch, single = observation_batch(observation, self.observation_space)
-        actions = self._greedy_actions(batch)
+        actions = self.fast.policy(batch)
         if not deterministic:
             explore = self.rng.random(len(actions)) < self.cfg.epsilon_end
             actions = np.where(
@@ -255,7 +225,7 @@ class DQN:
             # Both updates read Adam's lr from its param group at every step.
             self.optimizer.param_groups[0]["lr"] = self.lr_at(global_step)
         for _ in range(gradient_steps):
-            metrics = self._update(self.buffer.sample(cfg.batch_size))
+            metrics = self.fast.update(self.buffer.sample(cfg.batch_size))
             if cfg.target_update == "polyak":
                 self.update_target()
         if cfg.target_update == "hard" and copies:
@@ -286,10 +256,7 @@ class DQN:
         self.q_net.load_state_dict(state["q_net"])
         self.q_target.load_state_dict(state["q_target"])
         self.optimizer.load_state_dict(state["optimizer"])
-        for group in self.optimizer.param_groups:  # the run that saved it may have had no GPU
-            group["capturable"] = self.cuda_graphs
-        if isinstance(self._update, GraphedUpdate):
-            self._update.reset()  # the loaded optimiser state lives in new tensors
+        self.fast.after_load()
         self.buffer.load_state_dict(state["buffer"])
         self.rng.bit_generator.state = state["rng"]
         torch.set_rng_state(torch.as_tensor(state["torch_rng"], dtype=torch.uint8))

@@ -33,6 +33,7 @@ from gymnasium import spaces
 from torch import nn
 
 from rlkit.config.schema import SACConfig, parse_ent_coef
+from rlkit.fast.paths import reference_paths
 from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Critic, SquashedGaussianActor, TwinCritic
 from rlkit.parts.continuous import ContinuousExperience, load_module_states, module_states
@@ -90,7 +91,9 @@ class SAC:
             cfg, observation_space, action_space, self.rng, seed, self.device, num_envs
         )
         self.buffer, self.scaler = self.experience.buffer, self.experience.scaler
-        self.update_backend = "torch"
+        self.fast = reference_paths("SAC", self.update, lambda obs: self._actions(obs, True))
+        """The code that runs ``update`` and tanh(m(s)): the reference (no faster path yet)."""
+        self.update_backend = self.fast.backend
         """Which code computes the update: ``torch`` (``SAC.update``)."""
 
     def _build_networks(self, observation_space: spaces.Box) -> None:
@@ -110,7 +113,7 @@ class SAC:
 
     def describe_update(self) -> str:
         """Which code computes the update."""
-        return "torch (SAC.update, rlkit/agents/sac.py)"
+        return self.fast.description
 
     def _actions(self, obs: np.ndarray, deterministic: bool) -> np.ndarray:
         """tanh(m(s)), or a draw a ~ π(·|s), in [-1, 1]."""
@@ -215,7 +218,7 @@ class SAC:
         gradient_steps = self.experience.gradient_steps_due(global_step, self._optimizers())
         metrics = None
         for _ in range(gradient_steps):
-            metrics = self.update(self.buffer.sample(self.cfg.batch_size))
+            metrics = self.fast.update(self.buffer.sample(self.cfg.batch_size))
         return metrics
 
     def state_dict(self, include_buffer: bool | None = None) -> dict[str, Any]:

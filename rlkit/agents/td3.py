@@ -31,6 +31,7 @@ from gymnasium import spaces
 from torch import nn
 
 from rlkit.config.schema import TD3Config
+from rlkit.fast.paths import reference_paths
 from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Actor, Critic, TwinCritic
 from rlkit.parts.continuous import (
@@ -95,8 +96,11 @@ class TD3:
         )
         self.critic_updates = 0
         """Critic steps taken; the actor and the targets step when it is a multiple of d."""
-        self.update_backend = "torch"
-        """Which code computes the update: ``torch`` (``TD3.update``)."""
+        self.fast = reference_paths(
+            "TD3", self.update, lambda obs: actor_actions(self.actor, obs, self.device)
+        )
+        """The code that runs ``update`` and μ(s): the reference (no faster path yet)."""
+        self.update_backend = self.fast.backend
         self._metrics: dict[str, torch.Tensor] = {}
 
     def _build_networks(self, observation_space: spaces.Box) -> None:
@@ -116,14 +120,11 @@ class TD3:
 
     def describe_update(self) -> str:
         """Which code computes the update."""
-        return "torch (TD3.update, rlkit/agents/td3.py)"
-
-    def _actor_actions(self, obs: np.ndarray) -> np.ndarray:
-        return actor_actions(self.actor, obs, self.device)
+        return self.fast.description
 
     def _explore(self, obs: np.ndarray) -> np.ndarray:
         """a = μ(s) + ε, clipped to [-1, 1]."""
-        return np.clip(self._actor_actions(obs) + self.noise.sample(), -1.0, 1.0)
+        return np.clip(self.fast.policy(obs) + self.noise.sample(), -1.0, 1.0)
 
     def act(self, obs: np.ndarray, global_step: int) -> np.ndarray:
         """μ(s) + noise, clipped to [-1, 1] and rescaled; uniform random before learning starts."""
@@ -141,7 +142,7 @@ class TD3:
 
         SB3's signature and ``(action, None)`` return (``agents/protocol.py: Agent.predict``)."""
         actions = self.experience.predict_noisy(
-            observation, self._actor_actions, deterministic, self.cfg.noise_sigma
+            observation, self.fast.policy, deterministic, self.cfg.noise_sigma
         )
         return actions, None
 
@@ -208,7 +209,7 @@ class TD3:
             [(self.actor_optimizer, cfg.actor_lr), (self.critic_optimizer, cfg.critic_lr)],
         )
         for _ in range(gradient_steps):
-            self._metrics.update(self.update(self.buffer.sample(cfg.batch_size)))
+            self._metrics.update(self.fast.update(self.buffer.sample(cfg.batch_size)))
         return dict(self._metrics) if gradient_steps else None
 
     def state_dict(self, include_buffer: bool | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import is_dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from rlkit.config.env_ids import (
     GYM_ENV,
-    check_env_id,
+    ID_ENVS,
+    check_registered,
     env_id_overrides,
     env_names,
     is_registered,
@@ -403,3 +405,40 @@ def load_env_config(name: str) -> EnvConfig:
     env_config = OmegaConf.to_object(merged)
     assert isinstance(env_config, EnvConfig)
     return env_config
+
+
+@cache
+def _default_env() -> str:
+    raw = OmegaConf.load(CONF_DIR / "config.yaml")
+    defaults: Any = raw.get("defaults", []) if isinstance(raw, DictConfig) else []
+    return next(str(d["env"]) for d in defaults if isinstance(d, DictConfig) and "env" in d)
+
+
+def _last(overrides: Sequence[str], key: str) -> str | None:
+    values = [o.partition("=")[2] for o in overrides if o.partition("=")[0].lstrip("+") == key]
+    return values[-1] if values else None
+
+
+def check_env_id(overrides: Sequence[str]) -> None:
+    """Refuse an ``env.id`` that would run another env under a named conf (and its presets), and
+    an id that is not registered; ``env=gym`` needs an ``env.id``. Expects ``env_id_overrides``'
+    output (one run, no sweeps).
+
+    Raises:
+        ConfigError: one line naming the id that would run and the form to give instead.
+    """
+    env = _last(overrides, "env") or _default_env()
+    env_id = _last(overrides, "env.id")
+    if env == GYM_ENV and env_id is None:
+        raise ConfigError("env=gym needs env.id=<a Gymnasium id>, e.g. env=gym env.id=Acrobot-v1")
+    if env_id is None or env not in group_choices("env"):
+        return  # no id given, or an unknown env= that composition names
+    if env not in ID_ENVS:
+        own = load_env_config(env).id
+        if env_id != own:
+            raise ConfigError(
+                f"env={env} trains {own} (with {env}'s presets), not env.id={env_id}: to train "
+                f"{env_id} with the agent's defaults give env={env_id} (or env=gym "
+                f"env.id={env_id})"
+            )
+    check_registered(env_id)

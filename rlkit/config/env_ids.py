@@ -7,9 +7,9 @@ once, for every entry point: ``compose_config`` (the Python API, compare) and th
 which hands the rewritten overrides on to Hydra.
 
 A named env keeps its own id: ``env=cartpole env.id=Acrobot-v1`` would train Acrobot under
-cartpole's name and presets, so it is refused with the form to use instead. Only the confs that
-exist to take an id (``gym``, and ``atari`` for ALE games with the DQN paper's preprocessing)
-take one.
+cartpole's name and presets, so ``compose.py`` refuses it with the form to use instead. Only the
+confs that exist to take an id (``gym``, and ``atari`` for ALE games with the DQN paper's
+preprocessing) take one.
 """
 
 from __future__ import annotations
@@ -18,12 +18,8 @@ import difflib
 import importlib
 import re
 from collections.abc import Sequence
-from functools import cache
-from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
-
-from rlkit.config.schema import CONF_DIR, group_choices
+from rlkit.config.schema import group_choices
 from rlkit.errors import ConfigError
 
 GYM_ENV = "gym"
@@ -142,42 +138,3 @@ def env_id_overrides(overrides: Sequence[str]) -> list[str]:
         else:
             raise unknown_env(value)
     return out
-
-
-@cache
-def _default_env() -> str:
-    raw = OmegaConf.load(CONF_DIR / "config.yaml")
-    defaults: Any = raw.get("defaults", []) if isinstance(raw, DictConfig) else []
-    return next(str(d["env"]) for d in defaults if isinstance(d, DictConfig) and "env" in d)
-
-
-def _last(overrides: Sequence[str], key: str) -> str | None:
-    values = [o.partition("=")[2] for o in overrides if o.partition("=")[0].lstrip("+") == key]
-    return values[-1] if values else None
-
-
-def check_env_id(overrides: Sequence[str]) -> None:
-    """Refuse an ``env.id`` that would run another env under a named conf (and its presets), and
-    an id that is not registered; ``env=gym`` needs an ``env.id``. Expects ``env_id_overrides``'
-    output (one run, no sweeps).
-
-    Raises:
-        ConfigError: one line naming the id that would run and the form to give instead.
-    """
-    from rlkit.config.compose import load_env_config  # compose imports this module
-
-    env = _last(overrides, "env") or _default_env()
-    env_id = _last(overrides, "env.id")
-    if env == GYM_ENV and env_id is None:
-        raise ConfigError("env=gym needs env.id=<a Gymnasium id>, e.g. env=gym env.id=Acrobot-v1")
-    if env_id is None or env not in group_choices("env"):
-        return  # no id given, or an unknown env= that composition names
-    if env not in ID_ENVS:
-        own = load_env_config(env).id
-        if env_id != own:
-            raise ConfigError(
-                f"env={env} trains {own} (with {env}'s presets), not env.id={env_id}: to train "
-                f"{env_id} with the agent's defaults give env={env_id} (or env=gym "
-                f"env.id={env_id})"
-            )
-    check_registered(env_id)

@@ -13,12 +13,17 @@ The run's first console line and ``summary.json``'s ``update`` say which one ran
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from gymnasium import spaces
 
 from rlkit.config.schema import DQNConfig
 from rlkit.errors import ConfigError
-from rlkit.fast.cuda_graphs import use_cuda_graphs
+from rlkit.fast.cuda_graphs import GraphedPolicy, GraphedUpdate, use_cuda_graphs
+from rlkit.fast.gpu_passes import passed_on_gpu
+from rlkit.fast.numpy_dqn import NumpyQUpdate
+from rlkit.fast.paths import Policy, SpeedPaths, Update
+from rlkit.nets.mlp import QNetwork
 
 UPDATE_BACKENDS = ("torch", "numpy", "cuda_graphs", "compile")
 """What ``choose_dqn_update`` can answer (``agent.update_backend`` chooses among the first two)."""
@@ -76,3 +81,38 @@ def describe_dqn_update(backend: str) -> str:
         "rlkit/fast/cuda_graphs.py; agent.cuda_graphs=false runs it eagerly)",
         "compile": "compile (torch.compile of DQN.update; agent.compile=false runs it eagerly)",
     }[backend]
+
+
+def dqn_paths(
+    cfg: DQNConfig,
+    backend: str,
+    update: Update,
+    greedy: Policy,
+    nets: tuple[QNetwork, QNetwork],
+    optimizer: torch.optim.Optimizer,
+    gamma_powers: torch.Tensor,
+) -> SpeedPaths:
+    """The code ``backend`` names for DQN's ``update`` and its greedy actions (``greedy``: the
+    reference argmax_a q(obs, a)); ``nets`` are q and q'."""
+    q_net, q_target = nets
+    paths = SpeedPaths(backend, describe_dqn_update(backend), update, greedy, [optimizer])
+    if backend == "compile":
+        paths.update = torch.compile(update)
+    elif backend == "cuda_graphs":
+        paths.update = GraphedUpdate(update, [optimizer])
+        if cfg.cuda_graphs or passed_on_gpu("dqn_policy_graph"):
+            device = next(q_net.parameters()).device
+            paths.policy = GraphedPolicy(lambda x: q_net(x).argmax(dim=1), device)
+    elif backend == "numpy":
+        numpy = NumpyQUpdate(
+            q_net,
+            q_target,
+            optimizer,
+            cfg.loss,
+            cfg.double_q,
+            cfg.max_grad_norm,
+            gamma_powers.numpy(),
+        )
+        paths.update = numpy.update
+        paths.policy = lambda obs: numpy.q_values(np.asarray(obs)).argmax(axis=1)
+    return paths

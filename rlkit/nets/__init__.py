@@ -8,10 +8,13 @@ The names below are imported on first use (PEP 562), so an agent that needs one 
 for importing the whole zoo.
 """
 
+# The names imported for the type checker below are public through __all__ (built from _WHERE,
+# which ruff cannot read), not unused.
+# ruff: noqa: F401
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ENCODERS = ("auto", "nature_cnn", "resnet", "mlp")
 """The observation encoders ``observation_encoder`` builds (``agent.encoder``); here, where
@@ -68,6 +71,43 @@ _WHERE = {
 }
 """Public name -> the module of rlkit.nets that defines it (``course.*``: the lecture's models that
 no agent uses)."""
+
+if TYPE_CHECKING:  # the type checker sees each name's real type; at run time: __getattr__
+    from rlkit.nets.actor_critic import Actor, Critic, SquashedGaussianActor, TwinCritic
+    from rlkit.nets.course.autoencoders import (
+        VAE,
+        Autoencoder,
+        ConvAutoencoder,
+        DenoisingAutoencoder1d,
+        StackedAutoencoder,
+    )
+    from rlkit.nets.course.classic import CourseMLP, Perceptron
+    from rlkit.nets.course.cnn import (
+        AlexNetSmall,
+        BasicBlock,
+        CourseCifarCNN,
+        DenseBlock,
+        DenseNet,
+        LeNet5,
+        ResNet,
+        VGGSmall,
+        resnet18,
+    )
+    from rlkit.nets.course.gan import DCGANDiscriminator, DCGANGenerator
+    from rlkit.nets.course.pointnet import PointNet, TNet
+    from rlkit.nets.course.rbm import DBN, RBM
+    from rlkit.nets.course.recurrent import GRU, LSTM, ElmanRNN, SequenceRegressor
+    from rlkit.nets.course.segmentation import SegNet, UNet
+    from rlkit.nets.course.transformer import (
+        EncoderBlock,
+        MultiHeadAttention,
+        PositionalEncoding,
+        Transformer,
+        scaled_dot_product_attention,
+    )
+    from rlkit.nets.course.word2vec import CBOW, SkipGram
+    from rlkit.nets.encoders import NatureCNN, ResNetEncoder, observation_encoder
+    from rlkit.nets.mlp import MLP, ActionClassifier, FloatFlatten, OneHot, QNetwork
 
 __all__ = sorted(_WHERE)
 

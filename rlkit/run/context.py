@@ -13,8 +13,9 @@ from rich.console import Console
 from rlkit.agents.policy_file import POLICY_NAME, save_policy
 from rlkit.agents.protocol import Agent
 from rlkit.config.schema import Config
+from rlkit.errors import TrainingDiverged
 from rlkit.run.callbacks.base import CallbackList, Record
-from rlkit.run.callbacks.nan_guard import check_finite
+from rlkit.run.divergence import diverged, first_non_finite
 from rlkit.run.evaluate import EVAL_SEED_OFFSET, evaluate
 from rlkit.run.resume import save_training_state
 from rlkit.run.state import LoopState
@@ -77,7 +78,9 @@ class RunContext:
         self.state.train_time_s = self.train_time()
         self.state.last_metrics = {k: float(v) for k, v in self.state.last_metrics.items()}
         agent_state = self.agent.state_dict()
-        check_finite(self, agent_state)  # a checkpoint never holds diverged numbers
+        bad = first_non_finite(agent_state)  # a checkpoint never holds diverged numbers
+        if bad is not None:
+            raise self.diverged(f"the agent's {bad} holds NaN or inf")
         path = self.run_dir / CHECKPOINT_NAME
         save_training_state(path, self.cfg, agent_state, self.state, self.envs)
         # The policy alone beside it, for rlkit.load, play and export: they need not read the
@@ -96,6 +99,11 @@ class RunContext:
             eval_return_std=float(returns.std()) if len(returns) else None,
         )
         return returns
+
+    def diverged(self, what: str) -> TrainingDiverged:
+        """The one-line error for numbers gone non-finite now: the step, ``what``, and the last
+        good checkpoint."""
+        return diverged(what, self.state.global_step, self.run_dir, self.last_checkpoint_step)
 
     def print(self, line: str) -> None:
         """Print one line (above the progress bar, if it is on)."""

@@ -14,11 +14,11 @@ from rlkit.agents.registry import AGENTS
 from rlkit.config.schema import Config
 from rlkit.envkit.make import make_env
 from rlkit.run.callbacks.base import Callback, CallbackList
+from rlkit.run.callbacks.builtin import logger_callbacks
 from rlkit.run.callbacks.csv_logger import CSVLogger
 from rlkit.run.callbacks.nan_guard import NaNGuard
 from rlkit.run.callbacks.progress import ProgressBar
 from rlkit.run.context import RunContext
-from rlkit.run.loop import logger_callbacks
 from rlkit.run.state import LoopState
 from rlkit.run.summary import finish, print_update
 from rlkit.storage.datasets import load_dataset

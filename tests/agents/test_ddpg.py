@@ -137,14 +137,14 @@ def test_compiled_update_equals_eager() -> None:
     for _ in range(3):
         b = batch(n=4, obs=rng.uniform(-1, 1, (4, 3)).tolist(),
                   actions=rng.uniform(-1, 1, (4, 1)).tolist())  # fmt: skip
-        eager, compiled = (agents[flag]._update(b) for flag in (False, True))
+        eager, compiled = (agents[flag].fast.update(b) for flag in (False, True))
         for name in eager:
             torch.testing.assert_close(compiled[name], eager[name], rtol=1e-5, atol=1e-6)
     for name in ("actor", "critic", "actor_target", "critic_target"):
         for x, y in zip(getattr(agents[False], name).parameters(),
                         getattr(agents[True], name).parameters(), strict=True):  # fmt: skip
             torch.testing.assert_close(y, x, rtol=1e-5, atol=1e-6)
-    assert agents[True]._update is not agents[True].update
+    assert agents[True].fast.update is not agents[True].update
 
 
 def test_actor_step_increases_q() -> None:

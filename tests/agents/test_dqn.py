@@ -280,13 +280,13 @@ def test_compiled_update_equals_eager() -> None:
     }
     b = batch(obs=[0, 1, 2, 3], actions=[0, 1, 2, 0], rewards=[-1.0, 0.5, 2.0, -3.0],
               next_obs=[1, 2, 3, 4], terminated=[0.0, 0.0, 1.0, 0.0])  # fmt: skip
-    results = {flag: [agent._update(b) for _ in range(3)] for flag, agent in agents.items()}
+    results = {flag: [agent.fast.update(b) for _ in range(3)] for flag, agent in agents.items()}
     for eager, compiled in zip(results[False], results[True], strict=True):
         torch.testing.assert_close(compiled["loss"], eager["loss"], rtol=1e-5, atol=1e-6)
     for p_eager, p_compiled in zip(agents[False].q_net.parameters(),
                                    agents[True].q_net.parameters(), strict=True):  # fmt: skip
         torch.testing.assert_close(p_compiled, p_eager, rtol=1e-5, atol=1e-6)
-    assert agents[True]._update is not agents[True].update
+    assert agents[True].fast.update is not agents[True].update
 
 
 def test_predict_refuses_observations_of_the_wrong_shape() -> None:

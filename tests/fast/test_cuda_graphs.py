@@ -89,7 +89,7 @@ def parameters(agent: DQN) -> list[torch.Tensor]:
 @CUDA
 def test_graphed_updates_and_actions_match_eager() -> None:
     eager, graphed = pixel_agent("cuda", False), pixel_agent("cuda", True)
-    assert graphed.cuda_graphs and not eager.cuda_graphs
+    assert graphed.fast.backend == "cuda_graphs" and eager.fast.backend != "cuda_graphs"
     obs = fill(eager, 60)
     fill(graphed, 60)
     eager_losses, graphed_losses = [], []
@@ -97,7 +97,7 @@ def test_graphed_updates_and_actions_match_eager() -> None:
     for step in range(12):
         eager_losses.append(eager.run_due_updates(step + 1)["loss"])
         graphed_losses.append(graphed.run_due_updates(step + 1)["loss"])
-    assert graphed._update._graph is not None  # recorded and replayed
+    assert graphed.fast.update._graph is not None  # recorded and replayed
     # Each call's metrics are its own (a replay does not overwrite the earlier ones).
     torch.testing.assert_close(torch.stack(graphed_losses), torch.stack(eager_losses))
     for a, b in zip(parameters(graphed), parameters(eager), strict=True):
@@ -109,7 +109,7 @@ def test_graphed_updates_and_actions_match_eager() -> None:
     np.testing.assert_array_equal(
         graphed.predict(obs[0], deterministic=True)[0], eager.predict(obs[0], deterministic=True)[0]
     )
-    assert len(graphed._greedy_graph._graphs) == 2
+    assert len(graphed.fast.policy._graphs) == 2
 
 
 @CUDA
@@ -122,7 +122,7 @@ def test_policy_graphs_per_shape_then_eager() -> None:
             graphed.predict(frames[:size], deterministic=True)[0],
             eager.predict(frames[:size], deterministic=True)[0],
         )
-    assert len(graphed._greedy_graph._graphs) == GraphedPolicy.MAX_SHAPES
+    assert len(graphed.fast.policy._graphs) == GraphedPolicy.MAX_SHAPES
 
 
 @CUDA
@@ -191,7 +191,7 @@ def test_graphed_ddpg_matches_eager() -> None:
     fill_ddpg(graphed, 60)
     eager_metrics = [eager.run_due_updates(step + 1) for step in range(10)]
     graphed_metrics = [graphed.run_due_updates(step + 1) for step in range(10)]
-    assert graphed._update._graph is not None
+    assert graphed.fast.update._graph is not None
     for name in DDPG.metric_names:
         torch.testing.assert_close(
             torch.stack([m[name] for m in graphed_metrics]),
@@ -207,7 +207,7 @@ def test_graphed_ddpg_matches_eager() -> None:
         rtol=1e-5,
         atol=1e-6,
     )
-    assert len(graphed._actor_graph._graphs) == 1
+    assert len(graphed.fast.policy._graphs) == 1
 
 
 def test_policy_graph_per_shape_and_dtype_bookkeeping_on_cpu(
@@ -241,7 +241,7 @@ def test_policy_graph_per_shape_and_dtype_bookkeeping_on_cpu(
 
 def test_auto_is_off_without_a_gpu_and_on_cpu_loads_gpu_optimiser_state() -> None:
     agent = pixel_agent("cpu", None)
-    assert not agent.cuda_graphs
+    assert agent.fast.backend != "cuda_graphs"
     state = agent.state_dict()
     for group in state["optimizer"]["param_groups"]:
         group["capturable"] = True  # as saved by a graphed run on a GPU
@@ -271,7 +271,7 @@ def test_forced_graphs_without_a_gpu_are_one_line(in_tmp: Path) -> None:
         pixel_agent("cpu", True)
     with pytest.raises(ConfigError, match=r"agent.cuda_graphs=true needs device=cuda, not cpu"):
         ddpg_agent("cpu", True)
-    assert not ddpg_agent("cpu", None).cuda_graphs
+    assert ddpg_agent("cpu", None).fast.backend != "cuda_graphs"
     out = run_cli("agent=dqn", "env=cliff", "device=cpu", "agent.cuda_graphs=true", cwd=in_tmp)
     assert out.returncode != 0
     assert "agent.cuda_graphs=true needs device=cuda" in out.stderr

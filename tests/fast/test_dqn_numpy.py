@@ -45,7 +45,8 @@ def random_batches(
 def agent_pair(obs_space: gym.Space, **cfg: object) -> tuple[DQN, DQN]:
     configs = [DQNConfig(update_backend=b, lr=3e-3, **cfg) for b in ("torch", "numpy")]
     agents = tuple(DQN(c, obs_space, gym.spaces.Discrete(3), seed=0) for c in configs)
-    assert agents[0]._numpy is None and isinstance(agents[1]._numpy, NumpyQUpdate)
+    assert agents[0].fast.backend == "torch"
+    assert isinstance(getattr(agents[1].fast.update, "__self__", None), NumpyQUpdate)
     return agents
 
 
@@ -63,8 +64,8 @@ def agent_pair(obs_space: gym.Space, **cfg: object) -> tuple[DQN, DQN]:
 def test_numpy_update_equals_the_torch_update(obs_space: gym.Space, cfg: dict) -> None:
     torch_agent, numpy_agent = agent_pair(obs_space, **cfg)
     for step, b in enumerate(random_batches(obs_space, 3, 100, n_step=cfg.get("n_step", 1))):
-        expected = torch_agent._update(b)
-        got = numpy_agent._update(b)
+        expected = torch_agent.fast.update(b)
+        got = numpy_agent.fast.update(b)
         assert got["loss"] == pytest.approx(float(expected["loss"]), rel=1e-4, abs=1e-5), step
         assert got["q_mean"] == pytest.approx(float(expected["q_mean"]), rel=1e-4, abs=1e-5)
         if step % 25 == 24:  # the target net moves too, as in training
@@ -87,12 +88,12 @@ def test_numpy_update_survives_a_state_dict_load() -> None:
     torch_agent, numpy_agent = agent_pair(CARTPOLE_OBS)
     batches = random_batches(CARTPOLE_OBS, 3, count=10)
     for b in batches[:5]:
-        torch_agent._update(b)
+        torch_agent.fast.update(b)
     # a deep copy, as from a checkpoint file: torch's optimiser would share state tensors otherwise
     numpy_agent.load_state_dict(copy.deepcopy(torch_agent.state_dict()))
     for b in batches[5:]:
-        torch_agent._update(b)
-        numpy_agent._update(b)
+        torch_agent.fast.update(b)
+        numpy_agent.fast.update(b)
     for p_torch, p_numpy in zip(torch_agent.q_net.parameters(), numpy_agent.q_net.parameters(),
                                 strict=True):  # fmt: skip
         torch.testing.assert_close(p_numpy, p_torch, rtol=1e-4, atol=1e-5)
@@ -104,17 +105,18 @@ def test_numpy_greedy_actions_are_the_torch_ones() -> None:
     with torch.no_grad():
         expected = agent.q_net(torch.as_tensor(obs)).argmax(dim=1).numpy()
     np.testing.assert_array_equal(agent.act(obs, global_step=10**9), expected)
+    np.testing.assert_array_equal(agent.predict(obs, deterministic=True)[0], expected)
 
 
 def test_auto_uses_numpy_only_where_it_fits() -> None:
     def backend(obs_space: gym.Space, **cfg: object) -> str:
         agent = DQN(DQNConfig(**cfg), obs_space, gym.spaces.Discrete(2), seed=0)
-        return "torch" if agent._numpy is None else "numpy"
+        return agent.fast.backend
 
     assert backend(CARTPOLE_OBS) == "numpy"
     assert backend(gym.spaces.Discrete(48)) == "numpy"
     assert backend(CARTPOLE_OBS, dueling=True) == "torch"
-    assert backend(CARTPOLE_OBS, compile=True) == "torch"
+    assert backend(CARTPOLE_OBS, compile=True) == "compile"
     assert backend(CARTPOLE_OBS, update_backend="torch") == "torch"
     frames = gym.spaces.Box(0, 255, (4, 84, 84), dtype=np.uint8)
     assert backend(frames) == "torch"
