@@ -75,7 +75,7 @@ def default_of(item: dataclasses.Field[Any]) -> Any:
 
 
 def yaml_value(value: Any) -> str:
-    """A default as it is written on the command line: ``null``, ``true``, ``[64, 64]``, ``0.001``."""
+    """A default as it is typed on the command line: ``null``, ``true``, ``[64, 64]``, ``0.001``."""
     if value is None:
         return "null"
     if isinstance(value, bool):
