@@ -2,7 +2,8 @@
 # Install rlkit (editable, from this checkout) with the PyTorch build that fits this machine.
 #
 #   bash scripts/install.sh         # rlkit and its dependencies
-#   bash scripts/install.sh dev     # ... plus the test tools (pytest, ruff, mypy) and [sweep]
+#   bash scripts/install.sh dev     # ... plus the test tools (pytest, ruff, mypy), [sweep] and [docs]
+#   bash scripts/install.sh docs    # MkDocs, Material for MkDocs, mkdocstrings: the site (mkdocs.yml)
 #   bash scripts/install.sh sweep   # Hydra's joblib launcher and Optuna sweeper
 #   bash scripts/install.sh ray     # Hydra's Ray launcher and Ray (several hundred MB)
 #   bash scripts/install.sh dev,ray # several extras: comma-separated (or as separate words)

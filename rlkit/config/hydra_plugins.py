@@ -38,7 +38,7 @@ KNOWN: dict[str, dict[str, Plugin]] = {
         "optuna": Plugin("hydra_plugins.hydra_optuna_sweeper", "hydra-optuna-sweeper", "sweep"),
     },
 }
-"""The launchers and sweepers rlkit's README documents, by Hydra config group."""
+"""The launchers and sweepers the manual documents (docs/logging.md), by Hydra config group."""
 
 
 def is_installed(plugin: Plugin) -> bool:

@@ -178,7 +178,8 @@ class DQNConfig(AgentConfig):
     epsilon_schedule: str = "linear"
     """``linear`` or ``exponential``."""
     compile: bool = False
-    """``torch.compile`` the update (eager stays the reference; a test checks they agree)."""
+    """``torch.compile`` the update (eager stays the reference; a test checks they agree). Not
+    with ``lr_end`` (the CartPole preset sets it: add ``agent.lr_end=null``)."""
     cuda_graphs: bool | None = None
     """Replay the update and the greedy action from recorded CUDA graphs
     (``rlkit/fast/cuda_graphs.py``): one launch instead of ~100 kernel launches, the same maths.
@@ -568,7 +569,8 @@ class LoggerConfig:
     tensorboard: bool = False
     """Write TensorBoard event files to ``<run>/tb/`` (``tensorboard --logdir runs/``)."""
     wandb: bool = False
-    """Log to Weights & Biases; its files go to ``<run>/wandb/``."""
+    """Log to Weights & Biases; its files go to ``<run>/wandb/``. A resumed run (``resume=``)
+    continues the same W&B run (its id is in ``<run>/wandb/run_id.txt``)."""
     wandb_mode: str = "offline"
     """``offline`` (no account or network; ``wandb sync <run>/wandb/offline-run-*`` uploads it
     later), ``online`` (needs ``WANDB_API_KEY`` or ``wandb login``) or ``disabled``."""

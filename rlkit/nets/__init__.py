@@ -2,7 +2,7 @@
 
 Constructors take shapes (``in_channels``, ``in_features``, ``n_actions``), never an env; flatten
 sizes come from a dummy forward pass. Each class docstring cites its paper or lecture, and the
-README's model table names the test that proves each one works.
+manual's model table (docs/models.md) names the test that proves each one works.
 
 The names below are imported on first use (PEP 562), so an agent that needs one network does not pay
 for importing the whole zoo.

@@ -77,7 +77,7 @@ def test_numpy_update_equals_the_torch_update(obs_space: gym.Space, cfg: dict) -
         state_t = torch_agent.optimizer.state[p_torch]
         state_n = numpy_agent.optimizer.state[p_numpy]
         assert float(state_n["step"]) == float(state_t["step"]) == 100
-        # Adam's state, both moments, at the parameters' tolerance: the README says "Adam state".
+        # Adam's state, both moments, at the parameters' tolerance: the DQN page says "Adam state".
         torch.testing.assert_close(state_n["exp_avg"], state_t["exp_avg"], rtol=1e-4, atol=1e-6)
         torch.testing.assert_close(state_n["exp_avg_sq"], state_t["exp_avg_sq"], rtol=1e-4,
                                    atol=1e-10)  # fmt: skip

@@ -211,14 +211,15 @@ def test_bad_input_is_one_line_and_exit_2(
     assert not list(tmp_path.glob("*.onnx")) and not list(tmp_path.glob("*.pt"))
 
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+# The manual's ONNX page (docs/export.md) shows the snippet between these markers.
+EXPORT_PAGE = Path(__file__).resolve().parents[2] / "docs" / "export.md"
 
 
 @pytest.mark.parametrize("name", ["cliff", "dqn", "ddpg"])
-def test_the_readmes_onnx_snippet_runs_as_written(
+def test_the_manuals_onnx_snippet_runs_as_written(
     runs: dict[str, Path], name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = README.read_text()
+    text = EXPORT_PAGE.read_text()
     block = text.split("<!-- onnx-snippet:begin -->")[1].split("<!-- onnx-snippet:end -->")[0]
     code = block.split("```python\n")[1].split("```")[0]
     export_onnx(runs[name], overwrite=True)  # the default place: <run>/policy.onnx
