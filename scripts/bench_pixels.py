@@ -11,7 +11,7 @@ With ``--learn`` it instead trains ``agent=dqn env=pong_pixels`` with its preset
 reports the training time until the agent first beats the scripted opponent (wins more than half
 of the evaluation games, each to 21) (section ``pixels-learning``).
 
-    python scripts/bench_pixels.py --device cuda [--steps 50000] [--rounds 2]
+    python scripts/bench_pixels.py --device cuda [--steps 50000] [--rounds 2] [key=value ...]
     python scripts/bench_pixels.py --device cuda --learn [--seeds 0 1 2] [--total-steps N]
         [--runs DIR] [--jobs N] [key=value ...]
 
@@ -40,10 +40,10 @@ from benchlib import (
 )
 
 
-def speed_config(steps: int, device: str) -> list[str]:
+def speed_config(steps: int, device: str, extra: list[str]) -> list[str]:
     """The one rlkit config both libraries run for the speed table (SB3's model built from it by
     ``rlkit.compare``'s mapping): the pixel preset with ``PIXEL_HYPER`` over it, on one env with
-    1-step targets and no double Q-learning, as SB3's DQN trains."""
+    1-step targets and no double Q-learning, as SB3's DQN trains; ``extra`` overrides last."""
     return [
         "agent=dqn",
         "env=pong_pixels",
@@ -57,15 +57,18 @@ def speed_config(steps: int, device: str) -> list[str]:
         "agent.n_step=1",
         "agent.double_q=false",
         *(f"agent.{key}={value}" for key, value in PIXEL_HYPER.items()),
+        *extra,
     ]
 
 
-def run_ours(steps: int, device: str, workdir: Path) -> dict:
+def run_ours(config: list[str], steps: int, workdir: Path) -> dict:
     """rlkit's DQN on the speed config; its env and gradient steps/s."""
-    summary, _ = run_rlkit(speed_config(steps, device), workdir)
+    from rlkit.config.compose import compose_config
+
+    summary, _ = run_rlkit(config, workdir)
     per_s = summary["env_steps_per_s"]
-    hyper = PIXEL_HYPER
-    updates = (steps - hyper["learning_starts"]) // hyper["train_freq"] * hyper["gradient_steps"]
+    agent = compose_config(config)[1].agent
+    updates = (steps - agent.learning_starts) // agent.train_freq * agent.gradient_steps
     return {"steps_per_s": per_s, "updates_per_s": updates * per_s / steps}
 
 
@@ -152,18 +155,19 @@ def learning_table(
     return "\n".join(lines)
 
 
-def speed(steps: int, rounds: int, device: str, gpu: str) -> str:
+def speed(steps: int, rounds: int, device: str, gpu: str, extra: list[str]) -> str:
     """rlkit against SB3 on the speed config, alternating in fresh processes; the table."""
     rows = []
+    config = speed_config(steps, device, extra)
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(1, rounds + 1):
-            ours = run_ours(steps, device, Path(tmp))
-            rows.append((round_, ours, run_sb3(speed_config(steps, device))))
+            rows.append((round_, run_ours(config, steps, Path(tmp)), run_sb3(config)))
     ratio = statistics.median(o["steps_per_s"] / t["steps_per_s"] for _, o, t in rows)
     lines = [
         "## DQN on pixel pong against SB3's CnnPolicy",
         "",
-        f"Measured by `python scripts/bench_pixels.py --device {device} --steps {steps}` "
+        f"Measured by `python scripts/bench_pixels.py --device {device} --steps {steps}"
+        f"{''.join(' ' + x for x in extra)}` "
         f"on {gpu}, {machine()}: {steps:,} env steps per run, one env, 4 stacked 84x84 frames, "
         "NatureCNN and a 512 hidden layer, 1-step targets without double Q-learning; one rlkit "
         "config for both libraries, SB3's model built from it by `rlkit/compare/sb3_mapping.py` "
@@ -203,7 +207,7 @@ def main() -> None:
         "--runs", type=Path, help="keep each learning run here, checkpointed: a rerun resumes it"
     )
     parser.add_argument("--jobs", type=int, default=1, help="learning runs at a time")
-    parser.add_argument("overrides", nargs="*", help="more key=value overrides for --learn runs")
+    parser.add_argument("overrides", nargs="*", help="more key=value overrides of the runs")
     args = parser.parse_args()
     import torch
 
@@ -216,7 +220,7 @@ def main() -> None:
         print(markdown)
         print(f"\nwritten to {write_section(markdown, 'pixels-learning')}")
         return
-    markdown = speed(args.steps, args.rounds, args.device, gpu)
+    markdown = speed(args.steps, args.rounds, args.device, gpu, args.overrides)
     print(markdown)
     print(f"\nwritten to {write_section(markdown, 'pixels')}")
 
