@@ -223,6 +223,7 @@ def learning(
     def one(seed: int) -> tuple[dict, float | None]:
         overrides = ["agent=ddpg", f"env={env}", f"seed={seed}", f"device={device}", *extra]
         log = None if logs is None else logs / f"ddpg-{env}-seed{seed}.log"
+        result: tuple[dict, float | None]
         if runs is None:
             result = run_rlkit(overrides, workdir, log)
         else:

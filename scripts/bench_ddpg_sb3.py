@@ -112,9 +112,11 @@ def start_or_resume(seed: int, run_dir: Path, schedule: str) -> tuple[Any, dict]
     return sb3_model(config), {"evaluations": [], "best": None, "seconds": 0.0, "resumes": 0}
 
 
-def eval_and_checkpoint(seed: int, run_dir: Path, state: dict, checkpoint_every: int) -> Any:
-    """An SB3 callback: every ``EVAL_INTERVAL`` steps the greedy evaluation (the best one's policy
-    kept as ``best-<step>.zip``), every ``checkpoint_every`` steps a checkpoint."""
+def eval_and_checkpoint(
+    model: Any, seed: int, run_dir: Path, state: dict, checkpoint_every: int
+) -> Any:
+    """An SB3 callback of ``model``: every ``EVAL_INTERVAL`` steps the greedy evaluation (the best
+    one's policy kept as ``best-<step>.zip``), every ``checkpoint_every`` steps a checkpoint."""
     from stable_baselines3.common.callbacks import BaseCallback
 
     started = time.perf_counter()
@@ -132,8 +134,8 @@ def eval_and_checkpoint(seed: int, run_dir: Path, state: dict, checkpoint_every:
                     # last checkpoint, which a later best.zip would have overwritten.
                     self.model.save(run_dir / f"best-{step}.zip")
             if step % checkpoint_every == 0:
-                self.model.save(run_dir / "model.zip")
-                self.model.save_replay_buffer(run_dir / "replay_buffer.pkl")
+                model.save(run_dir / "model.zip")
+                model.save_replay_buffer(run_dir / "replay_buffer.pkl")
                 seconds = state["seconds"] + time.perf_counter() - started
                 (run_dir / "state.json").write_text(json.dumps({**state, "seconds": seconds}))
             return True
@@ -152,7 +154,9 @@ def train_one(seed: int, run_dir: Path, schedule: str, checkpoint_every: int) ->
     run_dir.mkdir(parents=True, exist_ok=True)
     model, state = start_or_resume(seed, run_dir, schedule)
     started = time.perf_counter()
-    sb3_learn(model, TOTAL_STEPS, eval_and_checkpoint(seed, run_dir, state, checkpoint_every))
+    sb3_learn(
+        model, TOTAL_STEPS, eval_and_checkpoint(model, seed, run_dir, state, checkpoint_every)
+    )
     best_path = run_dir / f"best-{state['best']['step']}.zip"
     for stale in run_dir.glob("best-*.zip"):
         if stale != best_path:

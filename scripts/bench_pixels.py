@@ -102,6 +102,7 @@ def learn(
             overrides.append(f"total_steps={total_steps}")
         overrides += extra
         log = None if logs is None else logs / f"dqn-pong_pixels-seed{seed}.log"
+        wall: float | None
         if runs is None:
             with tempfile.TemporaryDirectory() as tmp:
                 summary, wall = run_rlkit(overrides, Path(tmp), log)
