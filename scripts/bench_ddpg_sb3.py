@@ -82,17 +82,17 @@ SCHEDULES = {
 the zoo's ``ddpg.yml``: sb3_setup maps them to the arguments the zoo gives SB3)."""
 
 
-def sb3_config(seed: int, schedule: str) -> Any:
+def sb3_config(seed: int, schedule: str, total_steps: int) -> Any:
     """The rlkit config SB3's model is built from (``rlkit.compare.sb3_model``): the preset with
-    the schedule, ``TOTAL_STEPS``, one torch thread on the CPU."""
+    the schedule and budget, one torch thread on the CPU."""
     from rlkit.config.compose import compose_config
 
-    overrides = ["agent=ddpg", "env=lunarlander", f"seed={seed}", f"total_steps={TOTAL_STEPS}",
+    overrides = ["agent=ddpg", "env=lunarlander", f"seed={seed}", f"total_steps={total_steps}",
                  "device=cpu", "torch_threads=1", *SCHEDULES[schedule]]  # fmt: skip
     return compose_config(overrides)[1]
 
 
-def start_or_resume(seed: int, run_dir: Path, schedule: str) -> tuple[Any, dict]:
+def start_or_resume(seed: int, run_dir: Path, schedule: str, total_steps: int) -> tuple[Any, dict]:
     """SB3's model and the run's state: loaded from ``run_dir``'s checkpoint (model, optimisers
     and replay buffer), or new."""
     from stable_baselines3 import DDPG
@@ -100,7 +100,7 @@ def start_or_resume(seed: int, run_dir: Path, schedule: str) -> tuple[Any, dict]
     from rlkit.compare.sb3_model import sb3_env, sb3_model
     from rlkit.run.loop import _limit_threads
 
-    config = sb3_config(seed, schedule)
+    config = sb3_config(seed, schedule, total_steps)
     _limit_threads(config.torch_threads)
     model_path, buffer_path = run_dir / "model.zip", run_dir / "replay_buffer.pkl"
     if (run_dir / "state.json").is_file() and model_path.is_file() and buffer_path.is_file():
@@ -113,9 +113,9 @@ def start_or_resume(seed: int, run_dir: Path, schedule: str) -> tuple[Any, dict]
 
 
 def eval_and_checkpoint(
-    model: Any, seed: int, run_dir: Path, state: dict, checkpoint_every: int
+    model: Any, seed: int, run_dir: Path, state: dict, checkpoint_every: int, eval_interval: int
 ) -> Any:
-    """An SB3 callback of ``model``: every ``EVAL_INTERVAL`` steps the greedy evaluation (the best
+    """An SB3 callback of ``model``: every ``eval_interval`` steps the greedy evaluation (the best
     one's policy kept as ``best-<step>.zip``), every ``checkpoint_every`` steps a checkpoint."""
     from stable_baselines3.common.callbacks import BaseCallback
 
@@ -124,7 +124,7 @@ def eval_and_checkpoint(
     class EvalAndCheckpoint(BaseCallback):
         def _on_step(self) -> bool:
             step = self.num_timesteps
-            if step % EVAL_INTERVAL == 0:
+            if step % eval_interval == 0:
                 returns = greedy_returns(self.model, EVAL_EPISODES, seed + EVAL_SEED_OFFSET)
                 mean = statistics.mean(returns)
                 state["evaluations"].append({"step": step, "return_mean": mean})
@@ -143,20 +143,28 @@ def eval_and_checkpoint(
     return EvalAndCheckpoint()
 
 
-def train_one(seed: int, run_dir: Path, schedule: str, checkpoint_every: int) -> dict:
-    """Train (or resume, or read back) one seed of SB3's DDPG; its summary, also in
+def train_one(
+    seed: int,
+    run_dir: Path,
+    schedule: str,
+    checkpoint_every: int,
+    total_steps: int | None = None,
+    eval_interval: int | None = None,
+) -> dict:
+    """Train (or resume, or read back) one seed of SB3's DDPG for ``total_steps`` (default
+    ``TOTAL_STEPS``), evaluated every ``eval_interval`` (``EVAL_INTERVAL``); its summary, also in
     ``run_dir/summary.json``."""
+    total_steps, eval_interval = total_steps or TOTAL_STEPS, eval_interval or EVAL_INTERVAL
     summary_path = run_dir / "summary.json"
     if summary_path.is_file():
         return json.loads(summary_path.read_text())
     from stable_baselines3 import DDPG
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    model, state = start_or_resume(seed, run_dir, schedule)
+    model, state = start_or_resume(seed, run_dir, schedule, total_steps)
     started = time.perf_counter()
-    sb3_learn(
-        model, TOTAL_STEPS, eval_and_checkpoint(model, seed, run_dir, state, checkpoint_every)
-    )
+    callback = eval_and_checkpoint(model, seed, run_dir, state, checkpoint_every, eval_interval)
+    sb3_learn(model, total_steps, callback)
     best_path = run_dir / f"best-{state['best']['step']}.zip"
     for stale in run_dir.glob("best-*.zip"):
         if stale != best_path:
@@ -166,6 +174,8 @@ def train_one(seed: int, run_dir: Path, schedule: str, checkpoint_every: int) ->
     summary = {
         "seed": seed,
         "schedule": schedule,
+        "total_steps": total_steps,
+        "eval_interval": eval_interval,
         "final": state["evaluations"][-1]["return_mean"],
         "best": state["best"],
         "fresh_mean": statistics.mean(fresh),
@@ -194,14 +204,19 @@ def table(summaries: list[dict], schedule: str, partial: bool) -> str:
     final = [s["final"] for s in summaries]
     resumed = sum(s["resumes"] > 0 for s in summaries)
     solved = SOLVED["lunarlander"]
+    # Summaries written before they recorded their budget ran the defaults.
+    steps = summaries[0].get("total_steps", TOTAL_STEPS)
+    interval = summaries[0].get("eval_interval", EVAL_INTERVAL)
+    if (steps, interval) != (TOTAL_STEPS, EVAL_INTERVAL):
+        command += f" --total-steps {steps} --eval-interval {interval}"
     when = "episode ends" if schedule == "episode" else "every step"
     lines = [
         f"### Learning, SB3's DDPG, training at {when}: `{command}`",
         "",
         f"Stable-Baselines3's DDPG on {ENV_ID} with rl-baselines3-zoo's values (γ 0.98, buffer "
         f"200k, 10k random steps, Gaussian σ 0.1, lr 1e-3, 400x300, batch 256, τ 0.005), training "
-        f"{how}, {TOTAL_STEPS:,} steps; scored as `bench_ddpg.py` scores rlkit: {EVAL_EPISODES} "
-        f"greedy episodes every {EVAL_INTERVAL:,} steps, the best one's policy kept and scored "
+        f"{how}, {steps:,} steps; scored as `bench_ddpg.py` scores rlkit: {EVAL_EPISODES} "
+        f"greedy episodes every {interval:,} steps, the best one's policy kept and scored "
         f"again on the same {FRESH_EPISODES} new episodes as rlkit's. Seeds {seeds}"
         + (" (a partial table)" if partial else "")
         + f", one torch thread each, on {machine()}"
@@ -235,16 +250,19 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="seeds trained side by side")
     parser.add_argument("--schedule", choices=("episode", "step"), default="episode")
     parser.add_argument("--checkpoint-every", type=int, default=20_000)
+    parser.add_argument("--total-steps", type=int, default=TOTAL_STEPS, help="(a quick check)")
+    parser.add_argument("--eval-interval", type=int, default=EVAL_INTERVAL)
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.checkpoint_every % EVAL_INTERVAL:
-        parser.error(f"--checkpoint-every must be a multiple of {EVAL_INTERVAL}")
+    if args.checkpoint_every % args.eval_interval:
+        parser.error(f"--checkpoint-every must be a multiple of {args.eval_interval}")
 
     def run_dir(seed: int) -> Path:
         return args.runs / f"sb3-{args.schedule}-seed{seed}"
 
     if args.worker is not None:
-        train_one(args.worker, run_dir(args.worker), args.schedule, args.checkpoint_every)
+        train_one(args.worker, run_dir(args.worker), args.schedule, args.checkpoint_every,
+                  args.total_steps, args.eval_interval)  # fmt: skip
         return
 
     seeds = args.only if args.only else list(range(args.seeds))
@@ -256,7 +274,9 @@ def main() -> None:
         with open(log, "a") as sink:
             done = subprocess.run(
                 [sys.executable, __file__, "--runs", str(args.runs), "--schedule", args.schedule,
-                 "--checkpoint-every", str(args.checkpoint_every), "--worker", str(seed)],
+                 "--checkpoint-every", str(args.checkpoint_every), "--total-steps",
+                 str(args.total_steps), "--eval-interval", str(args.eval_interval),
+                 "--worker", str(seed)],
                 stdout=sink, stderr=subprocess.STDOUT,
             )  # fmt: skip
         if done.returncode != 0:
