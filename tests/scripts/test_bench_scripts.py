@@ -407,7 +407,7 @@ def test_sb3_lunarlander_reference_is_the_zoos_ddpg(bench_sb3) -> None:
     zoo = {"learning_rate": 1e-3, "buffer_size": 200_000, "learning_starts": 10_000,
            "batch_size": 256, "tau": 0.005, "gamma": 0.98, "train_freq": (1, "episode"),
            "gradient_steps": -1}  # fmt: skip
-    config = bench_sb3.sb3_config(0, "episode")
+    config = bench_sb3.sb3_config(0, "episode", bench_sb3.TOTAL_STEPS)
     assert (config.total_steps, config.torch_threads, config.device) == (300_000, 1, "cpu")
     kwargs = sb3_kwargs(["agent=ddpg", "env=lunarlander", "total_steps=300000",
                          *bench_sb3.SCHEDULES["episode"]])  # fmt: skip
