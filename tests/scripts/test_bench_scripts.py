@@ -478,3 +478,22 @@ def test_run_sb3_refuses_what_sb3_cannot_express_in_one_line(benchlib) -> None:
     message = str(stop.value)
     assert "agent.double_q=True: Stable-Baselines3 cannot express it" in message
     assert "Traceback" not in message
+
+
+def test_seeds_run_side_by_side_one_way() -> None:
+    """Only benchlib.side_by_side (joblib's Parallel, as rlkit.compare's jobs=) runs work side by
+    side: no script has a pool of its own."""
+    import ast
+
+    pools = ("multiprocessing", "concurrent", "joblib", "threading")
+    found = []
+    for path in sorted(SCRIPTS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            else:
+                continue
+            found += [(path.name, n) for n in names if n.split(".")[0] in pools]
+    assert found == [("benchlib.py", "joblib")], found
