@@ -72,20 +72,6 @@ def test_layers_import_only_downwards() -> None:
     assert not upward, upward
 
 
-def test_every_slow_marker_says_why() -> None:
-    """A skipped slow test tells the reader what it would run and for how long."""
-    bare = []
-    for path in sorted((ROOT / "tests").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if not isinstance(node, ast.FunctionDef):
-                continue
-            for decorator in node.decorator_list:
-                text = ast.unparse(decorator)
-                if text.startswith("pytest.mark.slow") and "reason=" not in text:
-                    bare.append(f"{path.relative_to(ROOT)}::{node.name}")
-    assert not bare, f"@pytest.mark.slow without reason=...: {bare}"
-
-
 def test_scripts_import_no_other_script_but_benchlib() -> None:
     """What scripts share lives in scripts/benchlib.py, so that no benchmark depends on another
     one's internals."""
@@ -100,3 +86,17 @@ def test_scripts_import_no_other_script_but_benchlib() -> None:
                 names = [alias.name for alias in node.names]
             crossing += [f"{path.name} imports {n}" for n in names if n.split(".")[0] in scripts]
     assert not crossing, crossing
+
+
+def test_every_slow_marker_says_why() -> None:
+    """A skipped slow test tells the reader what it would run and for how long."""
+    bare = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                text = ast.unparse(decorator)
+                if text.startswith("pytest.mark.slow") and "reason=" not in text:
+                    bare.append(f"{path.relative_to(ROOT)}::{node.name}")
+    assert not bare, f"@pytest.mark.slow without reason=...: {bare}"
