@@ -22,13 +22,12 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_dqn import SB3_DEFAULTS
-from benchlib import ROOT, machine, write_section
+from benchlib import ROOT, SB3_DEFAULTS, as_overrides, machine, write_section
 
 COMMANDS = {
     "DQN, CartPole-v1, SB3's defaults, 20,000 steps": [
         "agent=dqn", "env=cartpole", "total_steps=20000", "device=cpu",
-        *(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in SB3_DEFAULTS.items()),
+        *as_overrides(SB3_DEFAULTS),
         "agent.epsilon_decay_steps=2000",
     ],
     "Q-learning, cliff, 100,000 steps": ["agent=qlearning", "env=cliff"],

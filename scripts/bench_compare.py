@@ -15,16 +15,12 @@ script can be stopped and started again (``--fresh`` starts over).
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import ROOT, machine, write_section
+from benchlib import ROOT, compare_table, machine, run_compare, write_section
 
 SECTION = "compare"
 OUT = ROOT / "runs" / "bench_compare"
@@ -37,62 +33,6 @@ WORKLOADS: dict[str, list[str]] = {
     "pong": ["agent=dqn", "env=pong", "agent.double_q=false"],
 }
 """Workload -> the compare command's rlkit overrides."""
-
-
-def run_compare(
-    name: str,
-    seeds: int,
-    seed: int,
-    jobs: int,
-    fresh: bool,
-    workloads: dict[str, list[str]] = WORKLOADS,
-    root: Path = OUT,
-) -> dict:
-    """The workload's ``results.json``, running ``rlkit.compare`` first unless it is there
-    (``workloads`` and ``root``: another script's workloads and compare directories)."""
-    out = root / name
-    if fresh and out.exists():
-        shutil.rmtree(out)
-    if not (out / "results.json").is_file():
-        if out.exists():
-            shutil.rmtree(out)  # an unfinished comparison: start it again
-        command = [sys.executable, "-m", "rlkit.compare", *workloads[name]]
-        command += [f"seeds={seeds}", f"seed={seed}", f"jobs={jobs}", f"out={out}"]
-        print("::", " ".join(command[1:]), flush=True)
-        started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True)
-        print(f":: {name}: {time.perf_counter() - started:.0f} s", flush=True)
-    return json.loads((out / "results.json").read_text())
-
-
-def _interval(r: dict) -> str:
-    return f"{r['iqm']:.1f} [{r['iqm_ci95'][0]:.1f}, {r['iqm_ci95'][1]:.1f}]"
-
-
-def verdict(ours: dict, theirs: dict) -> str:
-    """Where rlkit's IQM falls against SB3's 95% interval."""
-    low, high = theirs["iqm_ci95"]
-    if ours["iqm"] > high:
-        return "above"
-    return "inside" if ours["iqm"] >= low else "below"
-
-
-def table(results: dict[str, dict]) -> list[str]:
-    """One row per workload: both IQMs with intervals, rlkit against SB3's CI, the speed."""
-    lines = [
-        "| workload | budget | rlkit IQM [95% CI] | SB3 IQM [95% CI] | rlkit vs SB3's CI "
-        "| rlkit env steps/s | SB3 env steps/s | speed ratio |",
-        "|---|---:|---:|---:|---|---:|---:|---:|",
-    ]
-    for name, r in results.items():
-        ours, theirs = r["libraries"]["rlkit"], r["libraries"]["sb3"]
-        lines.append(
-            f"| {name}: `{' '.join(r['setup']['overrides'])}` | {r['setup']['total_steps']:,} "
-            f"| {_interval(ours)} | {_interval(theirs)} | {verdict(ours, theirs)} "
-            f"| {ours['env_steps_per_s']:,.0f} | {theirs['env_steps_per_s']:,.0f} "
-            f"| {ours['env_steps_per_s'] / theirs['env_steps_per_s']:.2f}x |"
-        )
-    return lines
 
 
 def report(results: dict[str, dict], jobs: int, note: str = "") -> str:
@@ -109,7 +49,7 @@ def report(results: dict[str, dict], jobs: int, note: str = "") -> str:
         "steps/s over training time (evaluations left out), the median over seeds, both libraries "
         "measured under the same load (two jobs at a time).",
         "",
-        *table(results),
+        *compare_table(results),
         "",
         "Each comparison's own `table.md` (means, medians, every seed's return, wall times) and "
         "`curves.png` are in its directory, `runs/bench_compare/<workload>/`.",
@@ -133,7 +73,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     unknown = [n for n in names if n not in WORKLOADS]
     if unknown:
         parser.error(f"unknown workload {unknown[0]!r}; valid: {', '.join(WORKLOADS)}")
-    results = {n: run_compare(n, args.seeds, args.seed, args.jobs, args.fresh) for n in names}
+    results = {
+        n: run_compare(n, WORKLOADS[n], args.seeds, args.seed, args.jobs, OUT / n, args.fresh)
+        for n in names
+    }
     markdown = report(results, args.jobs, args.note)
     print(markdown)
     if not args.no_write:

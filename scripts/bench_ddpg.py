@@ -2,7 +2,8 @@
 
 1. Speed: ``agent=ddpg env=pendulum`` with rl-baselines3-zoo's Pendulum hyperparameters (400x300
    nets, lr 1e-3, γ 0.98, buffer 200k, learning_starts 10k, Gaussian σ 0.1, train_freq 1,
-   gradient_steps 1) against SB3's DDPG with the same values, alternating in fresh processes;
+   gradient_steps 1) against SB3's DDPG built from the same rlkit config by ``rlkit.compare``'s
+   mapping (``benchlib.run_sb3``), alternating in fresh processes;
    env steps/s of the training loop, and where an rlkit update spends its time.
 2. Learning: the preset of each env in ``--envs`` over ``--seeds`` seeds: mean ± std and per seed.
 
@@ -43,11 +44,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import (
+    FRESH_EPISODES,
+    FRESH_SEED_OFFSET,
+    SOLVED,
     cpu_count,
     machine,
     ratio_table,
     resumable_run,
     run_rlkit,
+    run_sb3,
     side_by_side,
     write_section,
 )
@@ -57,33 +62,6 @@ TARGETS = {
     "mountaincar": "≥ 90 within 300k steps",
     "lunarlander": "≥ 200 on 4 of 5 seeds within 300k steps",
 }
-
-SOLVED = {"pendulum": -200.0, "mountaincar": 90.0, "lunarlander": 200.0}
-"""The return each seed must reach (Pendulum's target is on the mean, the others per seed)."""
-
-FRESH_EPISODES = 100
-FRESH_SEED_OFFSET = 2_000_000
-"""A best agent (``save_best``) was chosen on the periodic evaluations' episodes (seeded from
-``seed + 1_000_000``); it is scored again on episodes it was not chosen on."""
-
-SB3_SCRIPT = """
-import json, sys, time
-import gymnasium as gym
-import numpy as np
-from stable_baselines3 import DDPG
-from stable_baselines3.common.noise import NormalActionNoise
-steps, learning_starts, device = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-env = gym.make("Pendulum-v1")
-model = DDPG("MlpPolicy", env, learning_rate=1e-3, buffer_size=200_000,
-             learning_starts=learning_starts, batch_size=256, tau=0.005, gamma=0.98,
-             train_freq=1, gradient_steps=1,
-             action_noise=NormalActionNoise(np.zeros(1), 0.1 * np.ones(1)),
-             policy_kwargs=dict(net_arch=[400, 300]), seed=0, device=device, verbose=0)
-started = time.perf_counter()
-model.learn(total_timesteps=steps)
-print("RESULT", json.dumps({"steps_per_s": steps / (time.perf_counter() - started)}))
-"""
-
 
 UPDATE_PROFILE_SCRIPT = """
 import json, sys, time
@@ -139,15 +117,11 @@ def run_script(script: str, *args: object) -> dict:
     return json.loads(line.removeprefix("RESULT "))
 
 
-def run_sb3(steps: int, learning_starts: int, device: str = "cpu") -> float:
-    """SB3's DDPG with the zoo's Pendulum values in a fresh interpreter; its env steps/s."""
-    return run_script(SB3_SCRIPT, steps, learning_starts, device)["steps_per_s"]
-
-
 def speed(steps: int, rounds: int, workdir: Path, device: str = "cpu") -> list[str]:
-    """rlkit vs SB3 env steps/s, alternating, both on ``device``. learning_starts is a quarter of
-    the steps, so that most of the measured steps train (the zoo's 10k would leave a short run all
-    random)."""
+    """rlkit vs SB3 env steps/s, alternating, both on ``device``, both from one rlkit config (the
+    preset: rl-baselines3-zoo's values; SB3's model built from it by ``rlkit.compare``'s mapping).
+    learning_starts is a quarter of the steps, so that most of the measured steps train (the
+    zoo's 10k would leave a short run all random)."""
     learning_starts = steps // 4
     overrides = [
         "agent=ddpg",
@@ -161,38 +135,52 @@ def speed(steps: int, rounds: int, workdir: Path, device: str = "cpu") -> list[s
     ours, theirs = [], []
     for _ in range(rounds):
         ours.append(run_rlkit(overrides, workdir)[0]["env_steps_per_s"])
-        theirs.append(run_sb3(steps, learning_starts, device))
+        theirs.append(run_sb3([*overrides, "eval_episodes=0"])["steps_per_s"])
+    how = (
+        f"{steps:,} env steps per run ({learning_starts:,} random first), {rounds} rounds "
+        "alternating rlkit and SB3 in fresh processes, SB3's model built from the same rlkit "
+        "config by `rlkit/compare/sb3_mapping.py`"
+    )
     if device == "cuda":
-        import torch
+        return gpu_speed(how, ours, theirs)
+    return cpu_speed(how, ours, theirs, steps, steps - learning_starts)
 
-        return [
-            "### Speed: DDPG on Pendulum-v1 with the zoo's hyperparameters, one env, GPU",
-            "",
-            f"Measured by `python scripts/bench_ddpg.py --skip-learning --speed-device cuda`: "
-            f"{steps:,} env steps per run ({learning_starts:,} random first), {rounds} rounds "
-            f"alternating rlkit and SB3 in fresh processes, both with device=cuda, on "
-            f"{torch.cuda.get_device_name(0)}, {machine()}; training loop only. rlkit replays "
-            "its update and μ(s) from CUDA graphs (`agent.cuda_graphs`, on by default on a GPU).",
-            "",
-            *ratio_table(ours, theirs),
-            "",
-            "Target: at least 3x SB3's steps/s.",
-        ]
+
+def gpu_speed(how: str, ours: list[float], theirs: list[float]) -> list[str]:
+    """The GPU speed table (section ``ddpg-gpu``)."""
+    import torch
+
+    return [
+        "### Speed: DDPG on Pendulum-v1 with the zoo's hyperparameters, one env, GPU",
+        "",
+        f"Measured by `python scripts/bench_ddpg.py --skip-learning --speed-device cuda`: {how}, "
+        f"both with device=cuda, on {torch.cuda.get_device_name(0)}, {machine()}; training loop "
+        "only. rlkit replays its update and μ(s) from CUDA graphs (`agent.cuda_graphs`, on by "
+        "default on a GPU).",
+        "",
+        *ratio_table(ours, theirs),
+        "",
+        "Target: at least 3x SB3's steps/s.",
+    ]
+
+
+def cpu_speed(
+    how: str, ours: list[float], theirs: list[float], steps: int, updates: int
+) -> list[str]:
+    """The CPU speed table, and how far the matrix products alone are from it (``updates``: a
+    run's steps after learning_starts, each one update; the random ones before do none)."""
     # Both libraries do the same matrix products each step; this says how far from them the
     # rest of rlkit's loop is, i.e. how much faster any rewrite on this CPU could get.
     threads = cpu_count()
     update = profile_update(threads)
     matmul_ms = 1e3 * update["seconds"] * update["matmul_share"]
-    # A run's steps after learning_starts each do one update; the random ones before do none.
-    updates = steps - learning_starts
     floor_s = updates * matmul_ms / 1e3
     rate = update["flops"] / 1e9 / (matmul_ms / 1e3)
     sb3_s = steps / statistics.median(theirs)
     return [
         "### Speed: DDPG on Pendulum-v1 with the zoo's hyperparameters, one env, CPU",
         "",
-        f"{steps:,} env steps per run ({learning_starts:,} random first), {rounds} rounds "
-        f"alternating rlkit and SB3 in fresh processes on {machine()}; training loop only.",
+        f"{how}, on {machine()}; training loop only.",
         "",
         *ratio_table(ours, theirs),
         "",
@@ -232,9 +220,10 @@ def learning(
         # each other: 2 runs of 2 threads on 2 cores ran 50x slower here); split the cores.
         extra = [*extra, f"torch_threads={max(1, cpu_count() // jobs)}"]
 
-    def one(seed: int) -> tuple[dict, float]:
+    def one(seed: int) -> tuple[dict, float | None]:
         overrides = ["agent=ddpg", f"env={env}", f"seed={seed}", f"device={device}", *extra]
         log = None if logs is None else logs / f"ddpg-{env}-seed{seed}.log"
+        result: tuple[dict, float | None]
         if runs is None:
             result = run_rlkit(overrides, workdir, log)
         else:
@@ -246,13 +235,18 @@ def learning(
         return result
 
     results = side_by_side(one, seeds, jobs)
-    returns = [summary["eval_return_mean"] for summary, _ in results]
-    walls = [wall for _, wall in results if wall is not None]
-    slowest = f"{max(walls) / 60:.1f} min" if walls else "-"
-    if len(walls) < len(results):
-        slowest += f" ({len(results) - len(walls)} seeds resumed across sittings, not timed)"
-    steps = results[0][0]["total_steps"]
-    std = statistics.pstdev(returns)
+    where = conditions(seeds, device, jobs, extra) + (
+        ", each run checkpointed and resumable (`--runs`)." if runs is not None else "."
+    )
+    return [
+        *learning_title(env, tag, given, where),
+        *learning_row(env, results),
+        *best_agents(env, [summary for summary, _ in results]),
+    ]
+
+
+def conditions(seeds: list[int], device: str, jobs: int, extra: list[str]) -> str:
+    """Where and how the learning runs ran: the machine, device, seeds at a time, overrides."""
     where = f"{machine()}, device={device}" + (f", {jobs} seeds at a time" if jobs > 1 else "")
     if seeds != list(range(len(seeds))):
         where = f"seeds {', '.join(map(str, seeds))} only (a partial table), on {where}"
@@ -262,6 +256,11 @@ def learning(
         import torch
 
         where += f" ({torch.cuda.get_device_name(0)})"
+    return where
+
+
+def learning_title(env: str, tag: str | None, given: list[str], where: str) -> list[str]:
+    """The learning table's heading (a variant's says so) and how it was measured."""
     if tag is None:
         title = (
             f"### Learning: `python -m rlkit.train agent=ddpg env={env}` "
@@ -274,19 +273,25 @@ def learning(
     command = f"python scripts/bench_ddpg.py --skip-speed --envs {env}" + (
         f" --tag {tag}" if tag else ""
     )
+    return [title, "", f"Measured by `{command}` on {where}", ""]
+
+
+def learning_row(env: str, results: list[tuple[dict, float | None]]) -> list[str]:
+    """The table of one env's runs: per-seed returns, mean ± std, the slowest run, the target."""
+    returns = [summary["eval_return_mean"] for summary, _ in results]
+    walls = [wall for _, wall in results if wall is not None]
+    slowest = f"{max(walls) / 60:.1f} min" if walls else "-"
+    if len(walls) < len(results):
+        slowest += f" ({len(results) - len(walls)} seeds resumed across sittings, not timed)"
+    steps = results[0][0]["total_steps"]
+    std = statistics.pstdev(returns)
     return [
-        title,
-        "",
-        f"Measured by `{command}` on {where}"
-        + (", each run checkpointed and resumable (`--runs`)." if runs is not None else "."),
-        "",
         f"| env | steps | per-seed eval return ({episodes_of(results[0][0])}) | mean ± std "
         "| slowest run | target |",
         "|---|---:|---|---:|---:|---|",
         f"| {env} | {steps:,} | {', '.join(f'{r:.1f}' for r in returns)} "
         f"| {statistics.mean(returns):.1f} ± {std:.1f} | {slowest} "
         f"| {TARGETS[env]} |",
-        *best_agents(env, [summary for summary, _ in results]),
     ]
 
 

@@ -6,7 +6,9 @@ rlkit's five seeds under rlkit's measure, so the two can be read side by side:
 
 - rl-baselines3-zoo's ``ddpg.yml`` values for LunarLanderContinuous (γ 0.98, buffer 200k, 10k
   random steps, Gaussian σ 0.1, lr 1e-3, 400x300 nets, batch 256, τ 0.005, training at episode
-  ends with one gradient step per env step of the episode), 300k env steps;
+  ends with one gradient step per env step of the episode), 300k env steps: rlkit's
+  ``ddpg_lunarlander`` preset (the zoo's values) with the zoo's schedule, SB3's model built from
+  that rlkit config by ``rlkit.compare``'s mapping;
 - every 10k steps 10 greedy episodes, the first reset seeded ``seed + 1_000_000`` (rlkit's
   evaluations), keeping the policy of the best one (SB3's ``EvalCallback`` does the same);
 - that kept policy scored again on 100 new episodes seeded ``seed + 2_000_000`` (rlkit's
@@ -33,17 +35,26 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ddpg import FRESH_EPISODES, FRESH_SEED_OFFSET, SOLVED
-from benchlib import machine, side_by_side, write_section
+from benchlib import (
+    FRESH_EPISODES,
+    FRESH_SEED_OFFSET,
+    LUNAR_SB3_EVAL_EPISODES,
+    SOLVED,
+    machine,
+    sb3_learn,
+    side_by_side,
+    write_section,
+)
 
 from rlkit.run.evaluate import EVAL_SEED_OFFSET
 
 ENV_ID = "LunarLanderContinuous-v3"
 TOTAL_STEPS = 300_000
 EVAL_INTERVAL = 10_000
-EVAL_EPISODES = 10
+EVAL_EPISODES = LUNAR_SB3_EVAL_EPISODES
 
 
 def greedy_returns(model: object, episodes: int, seed: int) -> list[float]:
@@ -61,66 +72,61 @@ def greedy_returns(model: object, episodes: int, seed: int) -> list[float]:
     return [float(r) for r in evaluate(Greedy(), env_cfg, episodes, seed)]
 
 
-def train_one(seed: int, run_dir: Path, schedule: str, checkpoint_every: int) -> dict:
-    """Train (or resume, or read back) one seed of SB3's DDPG; its summary, also in
-    ``run_dir/summary.json``."""
-    summary_path = run_dir / "summary.json"
-    if summary_path.is_file():
-        return json.loads(summary_path.read_text())
+SCHEDULES = {
+    # The zoo's: at each episode's end, one gradient step per env step of the episode.
+    "episode": ["agent.train_freq=1", "agent.train_freq_unit=episode", "agent.gradient_steps=-1"],
+    # rlkit's ddpg_lunarlander preset's: one gradient step after every env step.
+    "step": ["agent.train_freq=1", "agent.train_freq_unit=step", "agent.gradient_steps=1"],
+}
+"""rlkit overrides of each ``--schedule`` over the ddpg_lunarlander preset (whose other values are
+the zoo's ``ddpg.yml``: sb3_setup maps them to the arguments the zoo gives SB3)."""
 
-    import gymnasium as gym
-    import numpy as np
-    import torch
+
+def sb3_config(seed: int, schedule: str, total_steps: int) -> Any:
+    """The rlkit config SB3's model is built from (``rlkit.compare.sb3_model``): the preset with
+    the schedule and budget, one torch thread on the CPU."""
+    from rlkit.config.compose import compose_config
+
+    overrides = ["agent=ddpg", "env=lunarlander", f"seed={seed}", f"total_steps={total_steps}",
+                 "device=cpu", "torch_threads=1", *SCHEDULES[schedule]]  # fmt: skip
+    return compose_config(overrides)[1]
+
+
+def start_or_resume(seed: int, run_dir: Path, schedule: str, total_steps: int) -> tuple[Any, dict]:
+    """SB3's model and the run's state: loaded from ``run_dir``'s checkpoint (model, optimisers
+    and replay buffer), or new."""
     from stable_baselines3 import DDPG
-    from stable_baselines3.common.callbacks import BaseCallback
-    from stable_baselines3.common.noise import NormalActionNoise
 
-    torch.set_num_threads(1)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    state_path, model_path = run_dir / "state.json", run_dir / "model.zip"
-    buffer_path = run_dir / "replay_buffer.pkl"
-    env = gym.make(ENV_ID)
-    resumed = state_path.is_file() and model_path.is_file() and buffer_path.is_file()
-    if resumed:
-        state = json.loads(state_path.read_text())
-        model = DDPG.load(model_path, env=env, device="cpu")
+    from rlkit.compare.sb3_model import sb3_env, sb3_model
+    from rlkit.run.loop import _limit_threads
+
+    config = sb3_config(seed, schedule, total_steps)
+    _limit_threads(config.torch_threads)
+    model_path, buffer_path = run_dir / "model.zip", run_dir / "replay_buffer.pkl"
+    if (run_dir / "state.json").is_file() and model_path.is_file() and buffer_path.is_file():
+        state = json.loads((run_dir / "state.json").read_text())
+        state["resumes"] += 1
+        model = DDPG.load(model_path, env=sb3_env(config), device=config.device)
         model.load_replay_buffer(buffer_path)
-    else:
-        state = {"evaluations": [], "best": None, "seconds": 0.0, "resumes": 0}
-        every_step = schedule == "step"
-        model = DDPG(
-            "MlpPolicy",
-            env,
-            learning_rate=1e-3,
-            buffer_size=200_000,
-            learning_starts=10_000,
-            batch_size=256,
-            tau=0.005,
-            gamma=0.98,
-            train_freq=1 if every_step else (1, "episode"),
-            gradient_steps=1 if every_step else -1,
-            action_noise=NormalActionNoise(np.zeros(2), 0.1 * np.ones(2)),
-            policy_kwargs={"net_arch": [400, 300]},
-            seed=seed,
-            device="cpu",
-        )
-    state["resumes"] += int(resumed)
-    started = time.perf_counter()
+        return model, state
+    return sb3_model(config), {"evaluations": [], "best": None, "seconds": 0.0, "resumes": 0}
 
-    def checkpoint() -> None:
-        model.save(model_path)
-        model.save_replay_buffer(buffer_path)
-        state_path.write_text(
-            json.dumps({**state, "seconds": state["seconds"] + time.perf_counter() - started})
-        )
+
+def eval_and_checkpoint(
+    model: Any, seed: int, run_dir: Path, state: dict, checkpoint_every: int, eval_interval: int
+) -> Any:
+    """An SB3 callback of ``model``: every ``eval_interval`` steps the greedy evaluation (the best
+    one's policy kept as ``best-<step>.zip``), every ``checkpoint_every`` steps a checkpoint."""
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    started = time.perf_counter()
 
     class EvalAndCheckpoint(BaseCallback):
         def _on_step(self) -> bool:
             step = self.num_timesteps
-            if step % EVAL_INTERVAL == 0:
-                mean = statistics.mean(
-                    greedy_returns(self.model, EVAL_EPISODES, seed + EVAL_SEED_OFFSET)
-                )
+            if step % eval_interval == 0:
+                returns = greedy_returns(self.model, EVAL_EPISODES, seed + EVAL_SEED_OFFSET)
+                mean = statistics.mean(returns)
                 state["evaluations"].append({"step": step, "return_mean": mean})
                 if state["best"] is None or mean > state["best"]["return_mean"]:
                     state["best"] = {"step": step, "return_mean": mean}
@@ -128,21 +134,48 @@ def train_one(seed: int, run_dir: Path, schedule: str, checkpoint_every: int) ->
                     # last checkpoint, which a later best.zip would have overwritten.
                     self.model.save(run_dir / f"best-{step}.zip")
             if step % checkpoint_every == 0:
-                checkpoint()
+                model.save(run_dir / "model.zip")
+                model.save_replay_buffer(run_dir / "replay_buffer.pkl")
+                seconds = state["seconds"] + time.perf_counter() - started
+                (run_dir / "state.json").write_text(json.dumps({**state, "seconds": seconds}))
             return True
 
-    model.learn(
-        TOTAL_STEPS - model.num_timesteps, callback=EvalAndCheckpoint(), reset_num_timesteps=False
-    )
+    return EvalAndCheckpoint()
+
+
+def train_one(
+    seed: int,
+    run_dir: Path,
+    schedule: str,
+    checkpoint_every: int,
+    total_steps: int | None = None,
+    eval_interval: int | None = None,
+) -> dict:
+    """Train (or resume, or read back) one seed of SB3's DDPG for ``total_steps`` (default
+    ``TOTAL_STEPS``), evaluated every ``eval_interval`` (``EVAL_INTERVAL``); its summary, also in
+    ``run_dir/summary.json``."""
+    total_steps, eval_interval = total_steps or TOTAL_STEPS, eval_interval or EVAL_INTERVAL
+    summary_path = run_dir / "summary.json"
+    if summary_path.is_file():
+        return json.loads(summary_path.read_text())
+    from stable_baselines3 import DDPG
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    model, state = start_or_resume(seed, run_dir, schedule, total_steps)
+    started = time.perf_counter()
+    callback = eval_and_checkpoint(model, seed, run_dir, state, checkpoint_every, eval_interval)
+    sb3_learn(model, total_steps, callback)
     best_path = run_dir / f"best-{state['best']['step']}.zip"
     for stale in run_dir.glob("best-*.zip"):
         if stale != best_path:
             stale.unlink()
-    best = DDPG.load(best_path, device="cpu")
-    fresh = greedy_returns(best, FRESH_EPISODES, seed + FRESH_SEED_OFFSET)
+    fresh = greedy_returns(DDPG.load(best_path, device="cpu"), FRESH_EPISODES,
+                           seed + FRESH_SEED_OFFSET)  # fmt: skip
     summary = {
         "seed": seed,
         "schedule": schedule,
+        "total_steps": total_steps,
+        "eval_interval": eval_interval,
         "final": state["evaluations"][-1]["return_mean"],
         "best": state["best"],
         "fresh_mean": statistics.mean(fresh),
@@ -152,7 +185,7 @@ def train_one(seed: int, run_dir: Path, schedule: str, checkpoint_every: int) ->
         "resumes": state["resumes"],
     }
     summary_path.write_text(json.dumps(summary, indent=1))
-    buffer_path.unlink(missing_ok=True)  # 200k transitions; the summary and best.zip stay
+    (run_dir / "replay_buffer.pkl").unlink(missing_ok=True)  # 200k transitions; best.zip stays
     return summary
 
 
@@ -171,14 +204,19 @@ def table(summaries: list[dict], schedule: str, partial: bool) -> str:
     final = [s["final"] for s in summaries]
     resumed = sum(s["resumes"] > 0 for s in summaries)
     solved = SOLVED["lunarlander"]
+    # Summaries written before they recorded their budget ran the defaults.
+    steps = summaries[0].get("total_steps", TOTAL_STEPS)
+    interval = summaries[0].get("eval_interval", EVAL_INTERVAL)
+    if (steps, interval) != (TOTAL_STEPS, EVAL_INTERVAL):
+        command += f" --total-steps {steps} --eval-interval {interval}"
     when = "episode ends" if schedule == "episode" else "every step"
     lines = [
         f"### Learning, SB3's DDPG, training at {when}: `{command}`",
         "",
         f"Stable-Baselines3's DDPG on {ENV_ID} with rl-baselines3-zoo's values (γ 0.98, buffer "
         f"200k, 10k random steps, Gaussian σ 0.1, lr 1e-3, 400x300, batch 256, τ 0.005), training "
-        f"{how}, {TOTAL_STEPS:,} steps; scored as `bench_ddpg.py` scores rlkit: {EVAL_EPISODES} "
-        f"greedy episodes every {EVAL_INTERVAL:,} steps, the best one's policy kept and scored "
+        f"{how}, {steps:,} steps; scored as `bench_ddpg.py` scores rlkit: {EVAL_EPISODES} "
+        f"greedy episodes every {interval:,} steps, the best one's policy kept and scored "
         f"again on the same {FRESH_EPISODES} new episodes as rlkit's. Seeds {seeds}"
         + (" (a partial table)" if partial else "")
         + f", one torch thread each, on {machine()}"
@@ -212,16 +250,19 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="seeds trained side by side")
     parser.add_argument("--schedule", choices=("episode", "step"), default="episode")
     parser.add_argument("--checkpoint-every", type=int, default=20_000)
+    parser.add_argument("--total-steps", type=int, default=TOTAL_STEPS, help="(a quick check)")
+    parser.add_argument("--eval-interval", type=int, default=EVAL_INTERVAL)
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.checkpoint_every % EVAL_INTERVAL:
-        parser.error(f"--checkpoint-every must be a multiple of {EVAL_INTERVAL}")
+    if args.checkpoint_every % args.eval_interval:
+        parser.error(f"--checkpoint-every must be a multiple of {args.eval_interval}")
 
     def run_dir(seed: int) -> Path:
         return args.runs / f"sb3-{args.schedule}-seed{seed}"
 
     if args.worker is not None:
-        train_one(args.worker, run_dir(args.worker), args.schedule, args.checkpoint_every)
+        train_one(args.worker, run_dir(args.worker), args.schedule, args.checkpoint_every,
+                  args.total_steps, args.eval_interval)  # fmt: skip
         return
 
     seeds = args.only if args.only else list(range(args.seeds))
@@ -233,7 +274,9 @@ def main() -> None:
         with open(log, "a") as sink:
             done = subprocess.run(
                 [sys.executable, __file__, "--runs", str(args.runs), "--schedule", args.schedule,
-                 "--checkpoint-every", str(args.checkpoint_every), "--worker", str(seed)],
+                 "--checkpoint-every", str(args.checkpoint_every), "--total-steps",
+                 str(args.total_steps), "--eval-interval", str(args.eval_interval),
+                 "--worker", str(seed)],
                 stdout=sink, stderr=subprocess.STDOUT,
             )  # fmt: skip
         if done.returncode != 0:

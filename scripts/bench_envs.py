@@ -76,14 +76,13 @@ def _calls_per_second(fn: Callable[[int], object], seconds: float) -> float:
             return calls / elapsed
 
 
-def main() -> None:
-    """Measure, print the table, write docs/benchmarks.md."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=2.0, help="timing per row and round")
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    s = args.seconds
-    rows: list[tuple[str, int, str, Callable[[], float]]] = [
+Row = tuple[str, int, str, Callable[[], float]]
+"""A table row: the env's name, N games, observation type, and its measurement (steps/s)."""
+
+
+def rows_to_measure(s: float) -> list[Row]:
+    """The rows, each timed for ``s`` seconds a round."""
+    return [
         ("PingPongVectorEnv (make_vec)", 4096, "vector", lambda: time_vector(4096, "vector", s)),
         ("PingPongVectorEnv (make_vec)", 256, "vector", lambda: time_vector(256, "vector", s)),
         ("PingPongVectorEnv (make_vec)", 4096, "pixels", lambda: time_vector(4096, "pixels", s)),
@@ -109,22 +108,19 @@ def main() -> None:
         ),
         ("single env, raw PingPongEnv", 1, "vector", lambda: time_single(PingPongEnv, s)),
     ]
-    results: dict[int, list[float]] = {i: [] for i in range(len(rows))}
-    for round_ in range(args.rounds):
-        for i, (name, n, obs_type, measure) in enumerate(rows):
-            results[i].append(measure())
-            print(f"round {round_ + 1}: {name}, N={n}, {obs_type}: {results[i][-1]:,.0f} steps/s")
-    medians = [statistics.median(results[i]) for i in range(len(rows))]
+
+
+def table(rows: list[Row], medians: list[float], rounds: int, seconds: float) -> str:
+    """The section's markdown: steps/s per row against the single env, and the targets."""
     # The machine may be shared: the load says how much of it the benchmark had.
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     single = medians[6]
-
     lines = [
         "## Envs: ping pong, batched against single",
         "",
         f"Measured by `python scripts/bench_envs.py` on {machine()}: env steps/s summed over the "
         f"N games (one game frame a step, `frame_skip=1`), SAME_STEP autoreset, random actions "
-        f"drawn in advance; median of {args.rounds} rounds of {args.seconds:g} s (load average "
+        f"drawn in advance; median of {rounds} rounds of {seconds:g} s (load average "
         f"{load:.1f} at the end). With "
         "`frame_skip=1` an env step is one frame, so for pixels steps/s = frames/s.",
         "",
@@ -145,7 +141,23 @@ def main() -> None:
         f"({met['vector']}: {vector:,.0f}); pixel frames ≥ {TARGETS['pixels']:,}/s "
         f"({met['pixels']}: {pixels:,.0f} at N={best_n}).",
     ]
-    markdown = "\n".join(lines)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Measure, print the table, write docs/benchmarks.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="timing per row and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    rows = rows_to_measure(args.seconds)
+    results: dict[int, list[float]] = {i: [] for i in range(len(rows))}
+    for round_ in range(args.rounds):
+        for i, (name, n, obs_type, measure) in enumerate(rows):
+            results[i].append(measure())
+            print(f"round {round_ + 1}: {name}, N={n}, {obs_type}: {results[i][-1]:,.0f} steps/s")
+    medians = [statistics.median(results[i]) for i in range(len(rows))]
+    markdown = table(rows, medians, args.rounds, args.seconds)
     print()
     print(markdown)
     print(f"\nwritten to {write_section(markdown, 'envs')}")

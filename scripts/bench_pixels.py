@@ -1,5 +1,6 @@
 """Benchmark DQN on pixel pong (NatureCNN on 4 stacked 84x84 frames) against Stable-Baselines3's DQN
-with CnnPolicy: same env, same hyperparameters, same device, alternating in one run.
+with CnnPolicy: one rlkit config for both (SB3's model built from it by ``rlkit.compare``'s
+mapping), the same env, hyperparameters and device, alternating in one run.
 
 Meant for a GPU (``--device cuda``); on a CPU it runs too, with small ``--steps``, and says so in
 the table. Prints env steps/s and gradient steps/s of both and their ratio, and writes the table to
@@ -10,7 +11,7 @@ With ``--learn`` it instead trains ``agent=dqn env=pong_pixels`` with its preset
 reports the training time until the agent first beats the scripted opponent (wins more than half
 of the evaluation games, each to 21) (section ``pixels-learning``).
 
-    python scripts/bench_pixels.py --device cuda [--steps 50000] [--rounds 2]
+    python scripts/bench_pixels.py --device cuda [--steps 50000] [--rounds 2] [key=value ...]
     python scripts/bench_pixels.py --device cuda --learn [--seeds 0 1 2] [--total-steps N]
         [--runs DIR] [--jobs N] [key=value ...]
 
@@ -21,82 +22,53 @@ and continued by the same command; finished runs are read back.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import cpu_count, machine, resumable_run, run_rlkit, side_by_side, write_section
-
-# One set of hyperparameters, given to both libraries field by field (SB3's Atari-style values).
-HYPER = {
-    "lr": 1e-4,
-    "buffer_size": 100_000,
-    "learning_starts": 1_000,
-    "batch_size": 32,
-    "train_freq": 4,
-    "gradient_steps": 1,
-    "target_update_interval": 1_000,
-    "gamma": 0.99,
-    "epsilon_end": 0.01,
-    "epsilon_decay_steps": 10_000,
-}
-
-SB3_SCRIPT = """
-import json, sys, time
-import gymnasium as gym
-import rlkit  # registers rlkit/PingPong-v0
-from stable_baselines3 import DQN
-steps, device, hyper = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
-env = gym.wrappers.FrameStackObservation(
-    gym.make("rlkit/PingPong-v0", obs_type="pixels", frame_skip=4), 4)
-model = DQN("CnnPolicy", env, learning_rate=hyper["lr"], buffer_size=hyper["buffer_size"],
-            learning_starts=hyper["learning_starts"], batch_size=hyper["batch_size"],
-            train_freq=hyper["train_freq"], gradient_steps=hyper["gradient_steps"],
-            target_update_interval=hyper["target_update_interval"], gamma=hyper["gamma"],
-            exploration_final_eps=hyper["epsilon_end"],
-            exploration_fraction=hyper["epsilon_decay_steps"] / steps,
-            optimize_memory_usage=False, seed=0, device=device, verbose=0)
-started = time.perf_counter()
-model.learn(total_timesteps=steps)
-elapsed = time.perf_counter() - started
-updates = (steps - hyper["learning_starts"]) // hyper["train_freq"] * hyper["gradient_steps"]
-print("RESULT", json.dumps({"steps_per_s": steps / elapsed, "updates_per_s": updates / elapsed}))
-"""
+from benchlib import (
+    PIXEL_HYPER,
+    cpu_count,
+    machine,
+    resumable_run,
+    run_rlkit,
+    run_sb3,
+    side_by_side,
+    write_section,
+)
 
 
-def run_sb3(steps: int, device: str) -> dict:
-    """SB3's DQN (CnnPolicy) on pixel pong in a fresh interpreter."""
-    out = subprocess.run(
-        [sys.executable, "-c", SB3_SCRIPT, str(steps), device, json.dumps(HYPER)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))
-
-
-def run_ours(steps: int, device: str, workdir: Path) -> dict:
-    """rlkit's DQN on env=pong_pixels with the same values; its env and gradient steps/s."""
-    overrides = [
+def speed_config(steps: int, device: str, extra: list[str]) -> list[str]:
+    """The one rlkit config both libraries run for the speed table (SB3's model built from it by
+    ``rlkit.compare``'s mapping): the pixel preset with ``PIXEL_HYPER`` over it, on one env with
+    1-step targets and no double Q-learning, as SB3's DQN trains; ``extra`` overrides last."""
+    return [
         "agent=dqn",
         "env=pong_pixels",
         "env.frame_skip=4",
+        "num_envs=1",
         f"total_steps={steps}",
         f"device={device}",
         "torch_threads=null",
         "eval_episodes=0",
         "agent.save_buffer=false",
-        "agent.hidden_sizes=[512]",  # SB3's CnnPolicy head: NatureCNN features -> actions
-        *(f"agent.{key}={value}" for key, value in HYPER.items()),
+        "agent.n_step=1",
+        "agent.double_q=false",
+        *(f"agent.{key}={value}" for key, value in PIXEL_HYPER.items()),
+        *extra,
     ]
-    summary, _ = run_rlkit(overrides, workdir)
+
+
+def run_ours(config: list[str], steps: int, workdir: Path) -> dict:
+    """rlkit's DQN on the speed config; its env and gradient steps/s."""
+    from rlkit.config.compose import compose_config
+
+    summary, _ = run_rlkit(config, workdir)
     per_s = summary["env_steps_per_s"]
-    updates = (steps - HYPER["learning_starts"]) // HYPER["train_freq"] * HYPER["gradient_steps"]
+    agent = compose_config(config)[1].agent
+    updates = (steps - agent.learning_starts) // agent.train_freq * agent.gradient_steps
     return {"steps_per_s": per_s, "updates_per_s": updates * per_s / steps}
 
 
@@ -130,6 +102,7 @@ def learn(
             overrides.append(f"total_steps={total_steps}")
         overrides += extra
         log = None if logs is None else logs / f"dqn-pong_pixels-seed{seed}.log"
+        wall: float | None
         if runs is None:
             with tempfile.TemporaryDirectory() as tmp:
                 summary, wall = run_rlkit(overrides, Path(tmp), log)
@@ -141,15 +114,25 @@ def learn(
         return seed, summary, wall
 
     results = side_by_side(one, seeds, jobs)
+    conditions = (
+        f"{gpu}, {machine()}{', ' + str(jobs) + ' seeds at a time' if jobs > 1 else ''}"
+        f"{' with ' + ' '.join(extra) if extra else ''}"
+    )
+    return learning_table(device, conditions, results)
+
+
+def learning_table(
+    device: str, conditions: str, results: list[tuple[int, dict, float | None]]
+) -> str:
+    """The markdown table of the learning runs: when each seed first beat the scripted player."""
     steps = results[0][1]["total_steps"]
     interval = next((r[1]["evaluations"][0]["step"] for r in results if r[1]["evaluations"]), None)
     lines = [
         "### Learning: `python -m rlkit.train agent=dqn env=pong_pixels` "
         "(preset conf/agent_env/dqn_pong_pixels.yaml)",
         "",
-        f"Measured by `python scripts/bench_pixels.py --device {device} --learn` on {gpu}, "
-        f"{machine()}{', ' + str(jobs) + ' seeds at a time' if jobs > 1 else ''}"
-        f"{' with ' + ' '.join(extra) if extra else ''}: {steps:,} env steps (8 batched games), "
+        f"Measured by `python scripts/bench_pixels.py --device {device} --learn` on {conditions}: "
+        f"{steps:,} env steps (8 batched games), "
         f"evaluated every {f'{interval:,}' if interval else '-'} steps on greedy games to 21 "
         "against the default scripted opponent. *Beaten* is the first evaluation that wins more "
         "than half of its games; its time is the training loop's (over all sittings of a resumed "
@@ -173,6 +156,44 @@ def learn(
     return "\n".join(lines)
 
 
+def speed(steps: int, rounds: int, device: str, gpu: str, extra: list[str]) -> str:
+    """rlkit against SB3 on the speed config, alternating in fresh processes; the table."""
+    rows = []
+    config = speed_config(steps, device, extra)
+    with tempfile.TemporaryDirectory() as tmp:
+        for round_ in range(1, rounds + 1):
+            rows.append((round_, run_ours(config, steps, Path(tmp)), run_sb3(config)))
+    ratio = statistics.median(o["steps_per_s"] / t["steps_per_s"] for _, o, t in rows)
+    lines = [
+        "## DQN on pixel pong against SB3's CnnPolicy",
+        "",
+        f"Measured by `python scripts/bench_pixels.py --device {device} --steps {steps}"
+        f"{''.join(' ' + x for x in extra)}` "
+        f"on {gpu}, {machine()}: {steps:,} env steps per run, one env, 4 stacked 84x84 frames, "
+        "NatureCNN and a 512 hidden layer, 1-step targets without double Q-learning; one rlkit "
+        "config for both libraries, SB3's model built from it by `rlkit/compare/sb3_mapping.py` "
+        f"({', '.join(f'{k} {v}' for k, v in PIXEL_HYPER.items())}).",
+        "",
+        "| round | rlkit env steps/s | SB3 env steps/s | rlkit gradient steps/s | SB3 gradient "
+        "steps/s | ratio (env steps) |",
+        "|---:|---:|---:|---:|---:|---:|",
+        *(
+            f"| {r} | {o['steps_per_s']:,.0f} | {t['steps_per_s']:,.0f} | "
+            f"{o['updates_per_s']:,.0f} | {t['updates_per_s']:,.0f} | "
+            f"{o['steps_per_s'] / t['steps_per_s']:.2f}x |"
+            for r, o, t in rows
+        ),
+        "",
+        f"Median ratio: **{ratio:.2f}x** (target on a GPU: at least 5x).",
+    ]
+    if device == "cpu":
+        lines.append(
+            "\nA CPU run, for the record only: the figures that count need `--device cuda` on a "
+            "machine with a GPU."
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Run the comparison (or, with ``--learn``, the learning runs) and write the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -187,7 +208,7 @@ def main() -> None:
         "--runs", type=Path, help="keep each learning run here, checkpointed: a rerun resumes it"
     )
     parser.add_argument("--jobs", type=int, default=1, help="learning runs at a time")
-    parser.add_argument("overrides", nargs="*", help="more key=value overrides for --learn runs")
+    parser.add_argument("overrides", nargs="*", help="more key=value overrides of the runs")
     args = parser.parse_args()
     import torch
 
@@ -195,54 +216,12 @@ def main() -> None:
         raise SystemExit("error: --device cuda but no CUDA GPU is available; give --device cpu")
     gpu = torch.cuda.get_device_name(0) if args.device == "cuda" else "no GPU (CPU run)"
     if args.learn:
-        markdown = learn(
-            args.seeds,
-            args.device,
-            args.total_steps,
-            gpu,
-            args.overrides,
-            args.logs,
-            args.runs,
-            args.jobs,
-        )
+        markdown = learn(args.seeds, args.device, args.total_steps, gpu, args.overrides,
+                         args.logs, args.runs, args.jobs)  # fmt: skip
         print(markdown)
         print(f"\nwritten to {write_section(markdown, 'pixels-learning')}")
         return
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for round_ in range(1, args.rounds + 1):
-            ours, theirs = (
-                run_ours(args.steps, args.device, Path(tmp)),
-                run_sb3(args.steps, args.device),
-            )
-            rows.append((round_, ours, theirs))
-    ratio = statistics.median(o["steps_per_s"] / t["steps_per_s"] for _, o, t in rows)
-    lines = [
-        "## DQN on pixel pong against SB3's CnnPolicy",
-        "",
-        f"Measured by `python scripts/bench_pixels.py --device {args.device} --steps {args.steps}` "
-        f"on {gpu}, {machine()}: {args.steps:,} env steps per run, 4 stacked 84x84 frames, "
-        "NatureCNN, the same hyperparameters in both libraries "
-        f"({', '.join(f'{k} {v}' for k, v in HYPER.items())}).",
-        "",
-        "| round | rlkit env steps/s | SB3 env steps/s | rlkit gradient steps/s | SB3 gradient "
-        "steps/s | ratio (env steps) |",
-        "|---:|---:|---:|---:|---:|---:|",
-        *(
-            f"| {r} | {o['steps_per_s']:,.0f} | {t['steps_per_s']:,.0f} | "
-            f"{o['updates_per_s']:,.0f} | {t['updates_per_s']:,.0f} | "
-            f"{o['steps_per_s'] / t['steps_per_s']:.2f}x |"
-            for r, o, t in rows
-        ),
-        "",
-        f"Median ratio: **{ratio:.2f}x** (target on a GPU: at least 5x).",
-    ]
-    if args.device == "cpu":
-        lines.append(
-            "\nA CPU run, for the record only: the figures that count need `--device cuda` on a "
-            "machine with a GPU."
-        )
-    markdown = "\n".join(lines)
+    markdown = speed(args.steps, args.rounds, args.device, gpu, args.overrides)
     print(markdown)
     print(f"\nwritten to {write_section(markdown, 'pixels')}")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,12 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import machine, run_rlkit, write_section
-from make_pong_dataset import record
 
 import rlkit
 from rlkit.config.compose import config_from_file
 from rlkit.envkit.make import make_env
-from rlkit.storage.datasets import save_dataset
 
 
 def play_games(run_dir: Path, games: int, seed: int) -> tuple[list[int], list[int]]:
@@ -86,8 +85,13 @@ def dqn_table(seeds: int, games: int, workdir: Path) -> list[str]:
 
 def bc_table(workdir: Path) -> list[str]:
     """Clone 50k steps of the scripted tracking player; accuracy and squash returns."""
-    observations, actions, _ = record(50_000, "squash", seed=0)
-    dataset = save_dataset(workdir / "play.npz", observations, actions)
+    # Recorded by the command the section names, as a user records it.
+    dataset = workdir / "play.npz"
+    subprocess.run(
+        [sys.executable, str(Path(__file__).resolve().parent / "make_pong_dataset.py"),
+         "--steps", "50000", "--mode", "squash", "--seed", "0", "--out", str(dataset)],
+        check=True, capture_output=True,
+    )  # fmt: skip
     summary, wall = run_rlkit(
         [
             "agent=bc",

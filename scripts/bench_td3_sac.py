@@ -25,8 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_compare import run_compare, table
-from benchlib import ROOT, machine, write_section
+from benchlib import ROOT, compare_table, machine, run_compare, write_section
 
 SECTION = "td3-sac"
 OUT = ROOT / "runs" / "bench_td3_sac"
@@ -117,7 +116,7 @@ def report(results: dict[str, dict], missing: list[str], jobs: int, note: str) -
             "stratified-bootstrap interval; env steps/s over training time, the median over "
             "seeds, both libraries in the same run under the same load.",
             "",
-            *table(results),
+            *compare_table(results),
             "",
             *per_seed(results),
         ]
@@ -153,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 results[name] = partial
             continue
         results[name] = run_compare(
-            name, args.seeds, args.seed, args.jobs, False, workloads=WORKLOADS, root=args.runs
+            name, WORKLOADS[name], args.seeds, args.seed, args.jobs, args.runs / name
         )
     missing = [n for n in WORKLOADS if n not in results]
     markdown = report(results, missing, args.jobs, args.note)

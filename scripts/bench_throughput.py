@@ -2,7 +2,7 @@
 
 For three CPU workloads, each from one rlkit config:
 
-- ``cartpole``: DQN on CartPole-v1 with SB3's DQN defaults (``bench_dqn.SB3_DEFAULTS``);
+- ``cartpole``: DQN on CartPole-v1 with SB3's DQN defaults (``benchlib.SB3_DEFAULTS``);
 - ``pong``: DQN on vector pong with the preset's values (``conf/agent_env/dqn_pong.yaml``: 8
   batched games), except ``double_q=false``, which SB3's DQN cannot express;
 - ``pendulum``: DDPG on Pendulum-v1 with the preset's values (rl-baselines3-zoo's),
@@ -53,8 +53,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_dqn import SB3_DEFAULTS
-from benchlib import machine, write_section
+from benchlib import SB3_DEFAULTS, as_overrides, machine, run_sb3, write_section
 
 from rlkit.run.callbacks.base import Callback
 
@@ -100,17 +99,11 @@ class Workload:
         return given
 
 
-def _sb3_defaults() -> tuple[str, ...]:
-    return tuple(
-        f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in SB3_DEFAULTS.items()
-    )
-
-
 WORKLOADS = {
     "cartpole": Workload(
         "cartpole",
         "DQN, CartPole-v1, SB3's defaults, 1 env",
-        ("agent=dqn", "env=cartpole", *_sb3_defaults()),
+        ("agent=dqn", "env=cartpole", *as_overrides(SB3_DEFAULTS)),
         20_000,
         (),
         2_000,
@@ -306,48 +299,6 @@ def rlkit_worker(overrides: list[str], profile_out: str | None) -> dict[str, Any
     }
 
 
-def sb3_span() -> Any:
-    """An SB3 ``BaseCallback`` timing ``learn`` from its training start to its end (built here:
-    only SB3's worker imports SB3)."""
-    from stable_baselines3.common.callbacks import BaseCallback
-
-    class _Span(BaseCallback):
-        started = ended = math.nan
-
-        def _on_training_start(self) -> None:
-            self.started = time.perf_counter()
-
-        def _on_step(self) -> bool:
-            return True
-
-        def _on_training_end(self) -> None:
-            self.ended = time.perf_counter()
-
-    return _Span()
-
-
-def sb3_worker(overrides: list[str]) -> dict[str, Any]:
-    """SB3's model from the same config (``rlkit.compare.sb3_model``: the mapped
-    hyperparameters, the same env), trained for the same env steps: its timed span."""
-    import torch
-
-    from rlkit.compare.sb3_model import sb3_model
-    from rlkit.config.compose import compose_config
-    from rlkit.run.loop import _limit_threads
-
-    _, config = compose_config(overrides)
-    _limit_threads(config.torch_threads)
-    model = sb3_model(config)
-    span = sb3_span()
-    model.learn(total_timesteps=config.total_steps, callback=span)
-    assert torch.get_num_threads() == config.torch_threads
-    return {
-        "seconds": span.ended - span.started,
-        "steps": int(model.num_timesteps),
-        "updates": int(model._n_updates),
-    }
-
-
 def random_actions(space: Any, vec_steps: int, num_envs: int, seed: int) -> np.ndarray:
     """Actions drawn in advance (drawing is not the env's cost): one per env and vector step."""
     from gymnasium import spaces
@@ -426,12 +377,16 @@ WORKERS = {"rlkit": rlkit_worker, "floor": floor_worker}
 
 def worker_main(kind: str, overrides: list[str], profile_out: str | None) -> None:
     """Run one measurement and print its ``RESULT`` line."""
-    result = sb3_worker(overrides) if kind == "sb3" else WORKERS[kind](overrides, profile_out)
-    print("RESULT", json.dumps(result), flush=True)
+    print("RESULT", json.dumps(WORKERS[kind](overrides, profile_out)), flush=True)
 
 
 def run_worker(kind: str, overrides: list[str], profile_out: str | None = None) -> dict:
-    """One measurement in a fresh interpreter; the JSON of its ``RESULT`` line."""
+    """One measurement in a fresh interpreter; the JSON of its ``RESULT`` line. SB3's is
+    ``benchlib.run_sb3``: its model built from the same config by ``rlkit.compare.sb3_model``
+    (the mapped hyperparameters, the same env made by ``rlkit.envkit``), trained and timed as
+    every script's SB3 run is."""
+    if kind == "sb3":
+        return run_sb3(overrides)
     command = [sys.executable, str(SCRIPT), "--worker", kind]
     if profile_out:
         command += ["--profile-out", profile_out]
@@ -571,7 +526,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="cProfile the overhead instead")
     parser.add_argument("--top", type=int, default=15, help="functions listed by --profile")
     parser.add_argument("--no-write", action="store_true", help="print only, leave the doc")
-    parser.add_argument("--worker", choices=("sb3", "rlkit", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=tuple(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--profile-out", help=argparse.SUPPRESS)
     parser.add_argument("overrides", nargs="*", help=argparse.SUPPRESS)
     return parser.parse_args(argv)

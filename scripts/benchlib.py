@@ -1,4 +1,11 @@
-"""Shared helpers of the benchmark scripts: the machine's description, docs/benchmarks.md."""
+"""What the benchmark scripts share: their constants, the machine's description, docs/benchmarks.md,
+rlkit runs and SB3 runs in fresh interpreters, seeds side by side, and compare commands.
+
+Every SB3 model a script trains is built here from the rlkit config its rlkit side runs
+(``rlkit.compare.sb3_model``: the hyperparameters mapped field by field by
+``rlkit/compare/sb3_mapping.py``), so the two sides cannot drift apart. Run as a script
+(``python scripts/benchlib.py sb3 key=value ...``) it is the worker behind ``run_sb3``.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +20,68 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "docs" / "benchmarks.md"
+
+SB3_DEFAULTS: dict[str, Any] = {
+    # SB3 DQN's constructor defaults (stable_baselines3/dqn/dqn.py), as rlkit's fields: with
+    # agent.epsilon_decay_steps a tenth of the budget (exploration_fraction 0.1), sb3_setup maps
+    # them back to exactly SB3's defaults (tests/compare/test_sb3_mapping.py holds it).
+    "agent.lr": 1e-4,
+    "agent.lr_end": "null",  # a constant rate (the CartPole preset anneals it)
+    "agent.buffer_size": 1_000_000,
+    "agent.learning_starts": 100,
+    "agent.batch_size": 32,
+    "agent.target_update": "hard",  # tau = 1.0
+    "agent.target_update_interval": 10_000,
+    "agent.gamma": 0.99,
+    "agent.train_freq": 4,
+    "agent.gradient_steps": 1,
+    "agent.epsilon_start": 1.0,
+    "agent.epsilon_end": 0.05,
+    "agent.max_grad_norm": 10.0,
+    "agent.loss": "huber",  # SB3 uses smooth_l1_loss
+    "agent.hidden_sizes": "[64,64]",
+    "agent.double_q": False,
+    "agent.dueling": False,
+    "agent.n_step": 1,
+}
+
+PIXEL_HYPER: dict[str, Any] = {
+    # bench_pixels.py's speed comparison (and profile_pixels.py): SB3's Atari-style DQN values,
+    # as rlkit's agent fields over the pong_pixels preset.
+    "lr": 1e-4,
+    "buffer_size": 100_000,
+    "learning_starts": 1_000,
+    "batch_size": 32,
+    "train_freq": 4,
+    "gradient_steps": 1,
+    "target_update_interval": 1_000,
+    "gamma": 0.99,
+    "epsilon_end": 0.01,
+    "epsilon_decay_steps": 10_000,
+}
+
+SOLVED = {"pendulum": -200.0, "mountaincar": 90.0, "lunarlander": 200.0}
+"""The return each DDPG seed must reach (Pendulum's target is on the mean, the others per seed)."""
+
+FRESH_EPISODES = 100
+FRESH_SEED_OFFSET = 2_000_000
+"""A best agent (``save_best``) was chosen on the periodic evaluations' episodes (seeded from
+``seed + 1_000_000``); it is scored again on episodes it was not chosen on."""
+
+LUNAR_SB3_EVAL_EPISODES = 10
+"""Episodes of each periodic evaluation of bench_ddpg_sb3.py's SB3 runs."""
+
+
+def as_overrides(values: dict[str, Any]) -> list[str]:
+    """``key=value`` overrides of a dict like ``SB3_DEFAULTS`` (booleans as Hydra spells them)."""
+    return [f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in values.items()]
 
 
 def cpu_count() -> int:
@@ -41,8 +103,9 @@ def machine() -> str:
 
 
 def side_by_side(work: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
-    """``work`` on each item, ``jobs`` at a time, the results in the items' order: joblib, as
-    ``rlkit.compare`` runs its jobs. Threads suffice: each item's work is a child process."""
+    """``work`` on each item, ``jobs`` at a time, the results in the items' order: joblib's
+    ``Parallel``, as ``rlkit.compare`` runs its ``jobs=``; the one way the scripts run seeds side
+    by side. Threads suffice: each item's work is a child process (``run_rlkit``, ``run_sb3``)."""
     from joblib import Parallel, delayed
 
     return list(Parallel(n_jobs=jobs, prefer="threads")(delayed(work)(item) for item in items))
@@ -151,3 +214,152 @@ def resumable_run(
         args = [f"resume={part.resolve()}"]  # the old run's overrides come back with it
     summary, wall = run_rlkit([*args, f"hydra.run.dir={new.resolve()}"], seed_dir, log)
     return summary, (wall if part is None else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stable-Baselines3: its model built from an rlkit config, trained and timed the one way.
+
+
+def sb3_span() -> Any:
+    """An SB3 callback timing ``learn`` from its training start (after ``learn``'s setup) to its
+    end, as rlkit's ``env_steps_per_s`` times the training loop."""
+    import math
+
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    class _Span(BaseCallback):
+        started = ended = math.nan
+
+        def _on_training_start(self) -> None:
+            self.started = time.perf_counter()
+
+        def _on_step(self) -> bool:
+            return True
+
+        def _on_training_end(self) -> None:
+            self.ended = time.perf_counter()
+
+    return _Span()
+
+
+def sb3_learn(model: Any, total_steps: int, *callbacks: Any) -> dict[str, float]:
+    """Train an SB3 model until it has taken ``total_steps`` env steps in all (a model loaded from
+    a checkpoint goes on from its own count), with ``callbacks``; the timed span's seconds, and
+    the env steps and gradient steps taken in it, per second too."""
+    steps, updates = model.num_timesteps, model._n_updates
+    span = sb3_span()
+    model.learn(total_steps - steps, callback=[span, *callbacks], reset_num_timesteps=False)
+    seconds = span.ended - span.started
+    steps, updates = model.num_timesteps - steps, model._n_updates - updates
+    return {
+        "seconds": seconds,
+        "steps": int(steps),
+        "updates": int(updates),
+        "steps_per_s": steps / seconds,
+        "updates_per_s": updates / seconds,
+    }
+
+
+def sb3_run(overrides: Sequence[str]) -> dict[str, float]:
+    """SB3's model for the rlkit config of ``overrides`` (``rlkit.compare.sb3_model``: the same
+    env, hyperparameters, seed, device and threads), trained for its ``total_steps`` and timed by
+    ``sb3_learn``; then, as an rlkit run ends, ``eval_episodes`` deterministic episodes from the
+    evaluation seed (``eval_return``, untimed; none with ``eval_episodes=0``).
+
+    Raises:
+        ConfigError: a field SB3 cannot express (named, as ``python -m rlkit.compare`` says it).
+    """
+    import statistics
+
+    from rlkit.compare.jobs import sb3_evaluate
+    from rlkit.compare.sb3_model import sb3_model
+    from rlkit.config.compose import compose_config
+    from rlkit.run.evaluate import EVAL_SEED_OFFSET
+    from rlkit.run.loop import _limit_threads
+
+    _, config = compose_config(list(overrides))
+    _limit_threads(config.torch_threads)
+    model = sb3_model(config)
+    result = sb3_learn(model, config.total_steps)
+    if config.eval_episodes:
+        seed = config.seed + EVAL_SEED_OFFSET
+        returns = sb3_evaluate(model, config.env, config.eval_episodes, seed)
+        result["eval_return"] = statistics.mean(returns)
+    model.get_env().close()
+    return result
+
+
+def run_sb3(overrides: Sequence[str]) -> dict[str, float]:
+    """``sb3_run`` in a fresh interpreter (as ``run_rlkit`` runs rlkit): its result."""
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "sb3", *overrides],
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"SB3 run failed: {list(overrides)}\n{out.stderr[-3000:]}")
+    line = next(x for x in reversed(out.stdout.splitlines()) if x.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
+
+
+# ---------------------------------------------------------------------------------------------
+# python -m rlkit.compare commands, as a user runs them.
+
+
+def run_compare(name: str, overrides: list[str], seeds: int, seed: int, jobs: int,
+                out: Path, fresh: bool = False) -> dict:  # fmt: skip
+    """``out/results.json`` of the compare command of ``overrides`` (workload ``name``), running
+    it first in a fresh process unless it is there (an unfinished one starts again)."""
+    if fresh and out.exists():
+        shutil.rmtree(out)
+    if not (out / "results.json").is_file():
+        if out.exists():
+            shutil.rmtree(out)
+        command = [sys.executable, "-m", "rlkit.compare", *overrides]
+        command += [f"seeds={seeds}", f"seed={seed}", f"jobs={jobs}", f"out={out}"]
+        print("::", " ".join(command[1:]), flush=True)
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True)
+        print(f":: {name}: {time.perf_counter() - started:.0f} s", flush=True)
+    return json.loads((out / "results.json").read_text())
+
+
+def _interval(r: dict) -> str:
+    return f"{r['iqm']:.1f} [{r['iqm_ci95'][0]:.1f}, {r['iqm_ci95'][1]:.1f}]"
+
+
+def verdict(ours: dict, theirs: dict) -> str:
+    """Where rlkit's IQM falls against SB3's 95% interval."""
+    low, high = theirs["iqm_ci95"]
+    if ours["iqm"] > high:
+        return "above"
+    return "inside" if ours["iqm"] >= low else "below"
+
+
+def compare_table(results: dict[str, dict]) -> list[str]:
+    """One row per comparison: both IQMs with intervals, rlkit against SB3's CI, the speed."""
+    lines = [
+        "| workload | budget | rlkit IQM [95% CI] | SB3 IQM [95% CI] | rlkit vs SB3's CI "
+        "| rlkit env steps/s | SB3 env steps/s | speed ratio |",
+        "|---|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        ours, theirs = r["libraries"]["rlkit"], r["libraries"]["sb3"]
+        lines.append(
+            f"| {name}: `{' '.join(r['setup']['overrides'])}` | {r['setup']['total_steps']:,} "
+            f"| {_interval(ours)} | {_interval(theirs)} | {verdict(ours, theirs)} "
+            f"| {ours['env_steps_per_s']:,.0f} | {theirs['env_steps_per_s']:,.0f} "
+            f"| {ours['env_steps_per_s'] / theirs['env_steps_per_s']:.2f}x |"
+        )
+    return lines
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["sb3"]:
+        raise SystemExit("usage: python scripts/benchlib.py sb3 key=value ... (an SB3 run)")
+    from rlkit.errors import RlkitError
+
+    try:
+        print("RESULT", json.dumps(sb3_run(sys.argv[2:])), flush=True)
+    except RlkitError as e:  # what SB3 cannot express: one line, as rlkit.compare says it
+        raise SystemExit(f"error: {e}") from None

@@ -23,7 +23,7 @@ import re
 import statistics
 from pathlib import Path
 
-from bench_ddpg_sb3 import EVAL_EPISODES as SB3_EVAL_EPISODES
+from benchlib import LUNAR_SB3_EVAL_EPISODES as SB3_EVAL_EPISODES
 from benchlib import write_section
 
 SEED_DIR = re.compile(r"-seed(\d+)$")

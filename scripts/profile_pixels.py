@@ -3,8 +3,9 @@ the update, each timed alone, eager and replayed from CUDA graphs.
 
     python scripts/profile_pixels.py [--device cuda]
 
-One env, 4 stacked 84x84 frames, NatureCNN, batch 32 (``bench_pixels.py``'s values). Prints
-microseconds per call; nothing is written. On a CPU the graphed rows are skipped.
+One env, 4 stacked 84x84 frames, NatureCNN, batch 32 (``benchlib.PIXEL_HYPER``: bench_pixels.py's
+speed values). Prints microseconds per call; nothing is written. On a CPU the graphed rows are
+skipped.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_pixels import HYPER
+from benchlib import PIXEL_HYPER
 
 from rlkit.agents.dqn import DQN
 from rlkit.config.compose import compose_config
@@ -55,7 +56,7 @@ def main() -> None:
             f"device={device}",
             "agent.hidden_sizes=[512]",
             "agent.cuda_graphs=false",  # the graphed rows below record their own
-            *(f"agent.{key}={value}" for key, value in HYPER.items()),
+            *(f"agent.{key}={value}" for key, value in PIXEL_HYPER.items()),
         ]
     )
     envs = make_vec_env(cfg.env, 1, cfg.vector_mode)
@@ -73,7 +74,7 @@ def main() -> None:
         actions, next_obs, rewards, terminated, truncated = env_step()
         agent.store(Transition(before, actions, rewards, next_obs, terminated, truncated))
 
-    batch = HYPER["batch_size"]
+    batch = PIXEL_HYPER["batch_size"]
     time_per_call("env step (frame skip 4, stack 4)", env_step, 2000, device)
     time_per_call("env step + store", env_step_and_store, 3000, device)
     time_per_call(

@@ -49,7 +49,7 @@ def _layer(module: str) -> int | None:
 
 def test_no_function_is_longer_than_60_lines() -> None:
     long = []
-    for path in _sources():
+    for path in [*_sources(), *sorted((ROOT / "scripts").glob("*.py"))]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 lines = node.end_lineno - node.lineno + 1  # type: ignore[operator]
@@ -70,6 +70,22 @@ def test_layers_import_only_downwards() -> None:
                 if there is not None and there < here:
                     upward.append(f"{_module(path)} imports {node.module}")
     assert not upward, upward
+
+
+def test_scripts_import_no_other_script_but_benchlib() -> None:
+    """What scripts share lives in scripts/benchlib.py, so that no benchmark depends on another
+    one's internals."""
+    scripts = {path.stem for path in (ROOT / "scripts").glob("*.py")} - {"benchlib"}
+    crossing = []
+    for path in sorted((ROOT / "scripts").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            crossing += [f"{path.name} imports {n}" for n in names if n.split(".")[0] in scripts]
+    assert not crossing, crossing
 
 
 def test_every_slow_marker_says_why() -> None:

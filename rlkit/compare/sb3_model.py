@@ -20,20 +20,27 @@ def sb3_model(config: Config) -> Any:
     """
     import stable_baselines3
     import torch
-    from stable_baselines3.common.monitor import Monitor
-    from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
 
     torch.set_num_threads(config.torch_threads or torch.get_num_threads())
-    if config.num_envs == 1:
-        env: Any = DummyVecEnv([lambda: Monitor(make_env(config.env))])
-    else:
-        env = VecMonitor(sb3_vec_env(make_vec_env(config.env, config.num_envs, config.vector_mode)))
+    env = sb3_env(config)
     setup = sb3_setup(
         config.agent, env.observation_space, env.action_space, config.total_steps, config.num_envs
     )
     algorithm = getattr(stable_baselines3, setup.algorithm)
     device = "auto" if config.device == "auto" else config.device
     return algorithm(setup.policy, env, seed=config.seed, device=device, verbose=0, **setup.kwargs)
+
+
+def sb3_env(config: Config) -> Any:
+    """The env ``sb3_model`` trains on, as an SB3 ``VecEnv`` with episode statistics: one env
+    made by ``rlkit.envkit``, or rlkit's vector env of ``num_envs`` behind ``sb3_vec_env``. Also
+    what a saved SB3 model is loaded onto (``DQN.load(path, env=sb3_env(config))``)."""
+    from stable_baselines3.common.monitor import Monitor
+    from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
+
+    if config.num_envs == 1:
+        return DummyVecEnv([lambda: Monitor(make_env(config.env))])
+    return VecMonitor(sb3_vec_env(make_vec_env(config.env, config.num_envs, config.vector_mode)))
 
 
 def sb3_vec_env(envs: Any) -> Any:

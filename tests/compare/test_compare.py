@@ -185,3 +185,20 @@ def test_compares_on_any_gymnasium_id_into_a_directory_named_from_it(tmp_path: P
     results = json.loads((out / "results.json").read_text())
     assert results["setup"]["env_id"] == "Acrobot-v1"
     assert [len(r["final_returns"]) for r in results["libraries"].values()] == [1, 1]
+
+
+def test_sb3_env_is_the_env_sb3_model_trains_on() -> None:
+    from rlkit.compare.sb3_model import sb3_env, sb3_model
+    from rlkit.config.compose import compose_config
+
+    _, one = compose_config(["agent=dqn", "env=cartpole", *TINY])
+    env = sb3_env(one)
+    model = sb3_model(one)
+    assert env.num_envs == 1 and env.observation_space == model.get_env().observation_space
+    env.close()
+    model.get_env().close()
+    # pong's batched games: rlkit's vector env behind SB3's VecEnv, one env per game.
+    _, batched = compose_config(["agent=dqn", "env=pong", "num_envs=8"])
+    envs = sb3_env(batched)
+    assert envs.num_envs == 8 and envs.reset().shape == (8, *envs.observation_space.shape)
+    envs.close()

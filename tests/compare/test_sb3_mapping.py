@@ -37,12 +37,10 @@ def ddpg(**fields: Any) -> dict[str, Any]:
 
 
 def test_sb3s_own_defaults_are_what_bench_dqns_overrides_map_to() -> None:
-    from bench_dqn import SB3_DEFAULTS
+    from benchlib import SB3_DEFAULTS, as_overrides
 
     # The speed benchmark's rlkit run: the CartPole preset with SB3's defaults over it.
-    overrides = [
-        f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in SB3_DEFAULTS.items()
-    ]
+    overrides = as_overrides(SB3_DEFAULTS)
     epsilon = f"agent.epsilon_decay_steps={STEPS // 10}"  # exploration_fraction 0.1
     _, config = compose_config(["agent=dqn", "env=cartpole", *overrides, epsilon])
     setup = sb3_setup(config.agent, BOX4, TWO, STEPS)

@@ -359,3 +359,141 @@ def test_td3_sac_scores_an_unfinished_comparison_on_its_finished_seeds(
     out = capsys.readouterr().out
     assert "(unfinished: seeds 5 only)" in out  # seed 6 has no SB3 job yet
     assert "| sac-pendulum | IQM >= -160 (zoo: -157, one run) | -150.0 | -160.0 |" in out
+
+
+# ---------------------------------------------------------------------------------------------
+# SB3 in the scripts: built from the rlkit config by rlkit.compare, run by benchlib alone.
+
+SB3_ALGORITHMS = ("DQN", "DDPG", "TD3", "SAC", "PPO", "A2C")
+
+
+def test_no_script_constructs_an_sb3_model_itself() -> None:
+    """Every SB3 model of the scripts comes from ``rlkit.compare.sb3_model`` (in benchlib's
+    runner or bench_ddpg_sb3's resumable run), from the rlkit config the rlkit side runs; no
+    script writes SB3's constructor arguments by hand (nor in an embedded script)."""
+    import re
+
+    constructor = re.compile(rf"\b({'|'.join(SB3_ALGORITHMS)})\(\s*[\"'](Mlp|Cnn|MultiInput)Policy")
+    by_name = re.compile(r"getattr\(\s*stable_baselines3\b")
+    found = [
+        f"{path.name}:{text[: m.start()].count(chr(10)) + 1} {m.group(0)}"
+        for path in sorted(SCRIPTS.glob("*.py"))
+        for text in [path.read_text()]
+        for pattern in (constructor, by_name)
+        for m in pattern.finditer(text)
+    ]
+    assert not found, found
+    timing = [p.name for p in SCRIPTS.glob("*.py") if "_on_training_start" in p.read_text()]
+    assert timing == ["benchlib.py"], "one SB3 timing callback, benchlib.sb3_span"
+
+
+def sb3_kwargs(overrides: list[str]) -> dict:
+    """What ``sb3_setup`` makes of the config of ``overrides`` (as ``sb3_model`` builds it)."""
+    from rlkit.compare.sb3_mapping import sb3_setup
+    from rlkit.config.compose import compose_config
+    from rlkit.envkit.make import make_env
+
+    _, config = compose_config(overrides)
+    env = make_env(config.env)
+    setup = sb3_setup(config.agent, env.observation_space, env.action_space,
+                      config.total_steps, config.num_envs)  # fmt: skip
+    env.close()
+    return {"policy": setup.policy, **setup.kwargs}
+
+
+def test_sb3_lunarlander_reference_is_the_zoos_ddpg(bench_sb3) -> None:
+    # rl-baselines3-zoo's hyperparams/ddpg.yml, LunarLanderContinuous-v3: the values the script
+    # gave SB3 by hand before its model came from rlkit's preset through the mapping.
+    zoo = {"learning_rate": 1e-3, "buffer_size": 200_000, "learning_starts": 10_000,
+           "batch_size": 256, "tau": 0.005, "gamma": 0.98, "train_freq": (1, "episode"),
+           "gradient_steps": -1}  # fmt: skip
+    config = bench_sb3.sb3_config(0, "episode", bench_sb3.TOTAL_STEPS)
+    assert (config.total_steps, config.torch_threads, config.device) == (300_000, 1, "cpu")
+    kwargs = sb3_kwargs(["agent=ddpg", "env=lunarlander", "total_steps=300000",
+                         *bench_sb3.SCHEDULES["episode"]])  # fmt: skip
+    assert {k: kwargs[k] for k in zoo} == zoo
+    assert kwargs["policy_kwargs"]["net_arch"] == {"pi": [400, 300], "qf": [400, 300]}
+    noise = kwargs["action_noise"]
+    assert list(noise._sigma) == [0.1, 0.1] and type(noise).__name__ == "NormalActionNoise"
+    step = sb3_kwargs(["agent=ddpg", "env=lunarlander", *bench_sb3.SCHEDULES["step"]])
+    assert (step["train_freq"], step["gradient_steps"]) == ((1, "step"), 1)
+
+
+def test_pixel_speed_config_is_one_sb3_can_run_as_rlkit_does(monkeypatch) -> None:
+    bench_pixels = next(script_module("bench_pixels", monkeypatch))
+    kwargs = sb3_kwargs(bench_pixels.speed_config(50_000, "cpu", []))
+    hyper = bench_pixels.PIXEL_HYPER
+    assert kwargs["policy"] == "CnnPolicy"
+    assert (kwargs["learning_rate"], kwargs["batch_size"], kwargs["train_freq"]) == (
+        hyper["lr"], hyper["batch_size"], (hyper["train_freq"], "step"))  # fmt: skip
+    assert kwargs["exploration_fraction"] == hyper["epsilon_decay_steps"] / 50_000
+    # rlkit's head: the NatureCNN's 512 features, a 512 layer, the actions (CnnPolicy's default
+    # net_arch is [], which the hand-written SB3 side had); rlkit clips no gradient norm.
+    assert kwargs["policy_kwargs"]["net_arch"] == [512]
+    assert kwargs["max_grad_norm"] == float("inf") and kwargs["n_steps"] == 1
+
+
+DQN_DEFAULTS_MAPPED = (
+    "learning_rate",
+    "buffer_size",
+    "learning_starts",
+    "batch_size",
+    "tau",
+    "gamma",
+    "target_update_interval",
+    "exploration_fraction",
+    "exploration_initial_eps",
+    "exploration_final_eps",
+    "max_grad_norm",
+)
+
+
+def test_dqn_bench_gives_both_libraries_sb3s_defaults(monkeypatch) -> None:
+    import inspect
+
+    import stable_baselines3
+
+    bench_dqn = next(script_module("bench_dqn", monkeypatch))
+    for env in ("cartpole", "cliff"):
+        kwargs = sb3_kwargs(bench_dqn.sb3_defaults(env, 20_000))
+        signature = inspect.signature(stable_baselines3.DQN.__init__).parameters
+        for name in DQN_DEFAULTS_MAPPED:
+            assert kwargs[name] == signature[name].default, (env, name)
+
+
+def test_sb3_run_trains_times_and_evaluates_the_config(benchlib) -> None:
+    overrides = ["agent=dqn", "env=cartpole", "total_steps=300", "eval_episodes=2", "device=cpu",
+                 "torch_threads=1", *benchlib.as_overrides(benchlib.SB3_DEFAULTS),
+                 "agent.learning_starts=100", "agent.epsilon_decay_steps=30"]  # fmt: skip
+    result = benchlib.sb3_run(overrides)
+    # train_freq 4 from step 100: an update every 4 env steps after the first 100.
+    assert result["steps"] == 300 and result["updates"] == 50
+    assert result["seconds"] > 0 and result["steps_per_s"] == 300 / result["seconds"]
+    assert result["eval_return"] >= 8  # CartPole's shortest episodes last 8 steps
+
+
+def test_run_sb3_refuses_what_sb3_cannot_express_in_one_line(benchlib) -> None:
+    with pytest.raises(SystemExit) as stop:
+        benchlib.run_sb3(["agent=dqn", "env=cartpole", "agent.double_q=true"])
+    message = str(stop.value)
+    assert "agent.double_q=True: Stable-Baselines3 cannot express it" in message
+    assert "Traceback" not in message
+
+
+def test_seeds_run_side_by_side_one_way() -> None:
+    """Only benchlib.side_by_side (joblib's Parallel, as rlkit.compare's jobs=) runs work side by
+    side: no script has a pool of its own."""
+    import ast
+
+    pools = ("multiprocessing", "concurrent", "joblib", "threading")
+    found = []
+    for path in sorted(SCRIPTS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            else:
+                continue
+            found += [(path.name, n) for n in names if n.split(".")[0] in pools]
+    assert found == [("benchlib.py", "joblib")], found
