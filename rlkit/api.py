@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 
 from rlkit.agents.protocol import Agent
@@ -76,7 +76,8 @@ def train(
     """Train an agent, exactly as ``python -m rlkit.train agent=... env=... seed=...`` does.
 
     Args:
-        agent: ``qlearning`` or ``dqn`` (default: ``conf/config.yaml``'s, or the resumed run's).
+        agent: ``qlearning``, ``dqn``, ``ddpg``, ``td3``, ``sac`` or ``bc`` (default:
+            ``conf/config.yaml``'s, or the resumed run's).
         env: a name from ``conf/env`` (``cliff``, ``cartpole``, ...) or any registered Gymnasium
             id (``Acrobot-v1``: the agent's defaults, run in ``runs/<agent>-Acrobot-v1/``).
         seed: seeds the envs and the agent (default 0).
@@ -100,22 +101,62 @@ def train(
         *(_override(k.replace("__", "."), v) for k, v in fields.items()),
         *(overrides or []),
     ]
-    all_overrides = with_resume_overrides(env_id_overrides(integral_numbers(all_overrides)))
-    cfg, config = compose_config(all_overrides)
-    check_run_inputs(config)
+    prepared = prepare_run(all_overrides)
     if run_dir is None:
         check_writable("runs", "", directory=True, hint=RUNS_HINT)
-        run_dir = default_run_dir(config)
     else:
-        check_writable(run_dir, "run_dir", directory=True)
-        check_new_run_dir(run_dir, config.resume, "run_dir")
-    run_dir = Path(run_dir).resolve()  # as the command line prints it
+        check_run_dir(run_dir, prepared.config.resume, "run_dir")
+    return start_run(prepared, run_dir, callbacks)
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run's overrides as composed, and its config, checked: what ``start_run`` runs."""
+
+    overrides: list[str]
+    """The user's overrides as composed (``env=<id>`` rewritten, a resumed run's own first)."""
+    composed: DictConfig
+    """What ``.hydra/config.yaml`` holds."""
+    config: Config
+    """The typed config."""
+
+
+def prepare_run(overrides: Sequence[str]) -> PreparedRun:
+    """Compose and check one run, before anything is written: the one preparation of every way
+    into a run (``python -m rlkit.train``, ``rlkit.train``).
+
+    Raises:
+        ConfigError: an unknown agent, env or key, a bad value, or an agent that cannot
+            learn the env; a run that cannot start (``check_run_inputs``).
+    """
+    normalised = with_resume_overrides(env_id_overrides(integral_numbers(list(overrides))))
+    composed, config = compose_config(normalised)
+    check_run_inputs(config)
+    return PreparedRun(normalised, composed, config)
+
+
+def check_run_dir(run_dir: str | Path, resume: str | None, key: str) -> None:
+    """A run directory the user named must be writable and hold no run (``key`` names it in
+    the error)."""
+    check_writable(run_dir, key, directory=True)
+    check_new_run_dir(run_dir, resume, key)
+
+
+def start_run(
+    prepared: PreparedRun, run_dir: str | Path | None = None, callbacks: Sequence[Callback] = ()
+) -> Run:
+    """Claim the run directory (default ``runs/<agent>-<env>/<time>_seed<seed>``), write its
+    ``.hydra/`` files as Hydra would, train, and print the directory last."""
+    config = prepared.config
+    run_dir = Path(default_run_dir(config) if run_dir is None else run_dir).resolve()
     (run_dir / ".hydra").mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(cfg, run_dir / ".hydra" / "config.yaml")
-    OmegaConf.save(OmegaConf.create(all_overrides), run_dir / ".hydra" / "overrides.yaml")
+    OmegaConf.save(prepared.composed, run_dir / ".hydra" / "config.yaml")
+    overrides = OmegaConf.create(prepared.overrides)
+    OmegaConf.save(overrides, run_dir / ".hydra" / "overrides.yaml")
     console = Console()
     summary = run_training(config, run_dir, console, callbacks)
-    console.print(str(run_dir), markup=False, highlight=False)
+    # The run directory is the last line: RUN=$(python -m rlkit.train ... | tail -1)
+    console.print(str(run_dir), markup=False, highlight=False, soft_wrap=True)
     return Run(dir=run_dir, summary=summary, config=config)
 
 

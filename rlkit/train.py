@@ -1,8 +1,11 @@
 """``python -m rlkit.train agent=<name> env=<name> [key=value ...]``: train one agent (Hydra).
 
-Every override is composed and checked before Hydra starts a run, so a typo, a wrong type, a value
-out of range or an agent that cannot learn the env stops with one line on stderr, exit code 2, and
-no run directory. ``-m`` (multirun) sweeps work as in any Hydra app: ``-m seed=0,1,2,3,4``.
+Every override is composed and checked before a run starts, so a typo, a wrong type, a value out
+of range or an agent that cannot learn the env stops with one line on stderr, exit code 2, and no
+run directory. One run starts as ``rlkit.train()`` starts one (``rlkit/api.py``: ``prepare_run``
+composes and checks it once, ``start_run`` trains it). Hydra's app takes the rest: ``-m``
+(multirun) sweeps as in any Hydra app (``-m seed=0,1,2,3,4``, launchers, Optuna), ``--cfg``,
+``--help`` and a run with other ``hydra.*`` settings.
 """
 
 from __future__ import annotations
@@ -161,7 +164,8 @@ def _check_one_mode(argv: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Check the command line's overrides, then hand them to Hydra."""
+    """Check the command line's overrides, then run the one run they ask for, or hand them to
+    Hydra."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         check_arguments(argv)
@@ -177,6 +181,9 @@ def main(argv: list[str] | None = None) -> None:
         _fail(e)
     multirun = "-m" in argv or "--multirun" in argv
     passthrough = any(a in NO_RUN_FLAGS for a in argv)
+    if not multirun and not passthrough and not flags and _only_run_dir(overrides):
+        _run_one(overrides)
+        return
     claimed: Path | None = None
     if not passthrough:
         from rlkit.config.compose import with_resume_overrides
@@ -214,6 +221,33 @@ def main(argv: list[str] | None = None) -> None:
     if multirun and not passthrough:
         _disconnect_ray()
         _report_sweep(_override_value(overrides, "hydra.sweep.dir"))
+
+
+def _only_run_dir(overrides: list[str]) -> bool:
+    """No Hydra setting but the run directory: the run needs nothing of Hydra's app."""
+    hydra = [o for o in overrides if o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    return all(o.startswith("hydra.run.dir=") for o in hydra)
+
+
+def _run_one(overrides: list[str]) -> None:
+    """One run, the way ``rlkit.train()`` starts one: composed and checked once (nothing written
+    before), then trained; the run directory is the last line."""
+    from rlkit.api import check_run_dir, prepare_run, start_run
+    from rlkit.storage.paths import RUNS_HINT, check_writable
+
+    run_dir = _override_value(overrides, "hydra.run.dir")
+    try:
+        prepared = prepare_run([o for o in overrides if not o.startswith("hydra.run.dir=")])
+        if run_dir is None:
+            check_writable("runs", "", directory=True, hint=RUNS_HINT)
+        else:
+            check_run_dir(run_dir, prepared.config.resume, "hydra.run.dir")
+        start_run(prepared, run_dir)
+    except RlkitError as e:
+        _fail(e)
+    except KeyboardInterrupt as e:
+        # The loop has said where the checkpoint is; a traceback would only hide that line.
+        sys.exit(128 + getattr(e, "signum", signal.SIGINT))
 
 
 def _help_without_schemas() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import netrc
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -72,17 +73,27 @@ def _has_api_key() -> bool:
 
 
 class WandbLogger(Callback):
-    """Logs every record (and each video) to a W&B run that lives as long as the training."""
+    """Logs every record (and each video) to a W&B run that lives as long as the training.
+
+    W&B starts a service process, about a second and a half of waiting on a 2-core machine: it
+    starts in a thread while training goes on, and what is logged before it is up is kept, in
+    order, and sent when it is (``wandb`` itself imported in the pre-run checks, so a broken
+    install still stops the run before it starts)."""
 
     def __init__(self, resumed_from: Path | None = None) -> None:
         """``resumed_from``: the run directory whose W&B run to continue (``resume=``)."""
         self.resumed_from = resumed_from
         self.wandb_run: Any = None
         self.stream: MetricStream | None = None
+        self._starting: Future[Any] | None = None
+        self._waiting: list[dict[str, Any]] = []
 
     def on_training_start(self, run: RunContext) -> None:
-        """Start (or continue) the W&B run, quietly: the run's console stays rlkit's."""
-        self.wandb_run = start_wandb_run(run.cfg, run.run_dir, self.resumed_from)
+        """Start (or continue) the W&B run in the background, quietly: the run's console stays
+        rlkit's."""
+        starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wandb-start")
+        self._starting = starter.submit(start_wandb_run, run.cfg, run.run_dir, self.resumed_from)
+        starter.shutdown(wait=False)
         self.stream = MetricStream(run.cfg.agent.name, sps=run.envs is not None)
         self.stream.start(run.state.global_step)
 
@@ -91,19 +102,36 @@ class WandbLogger(Callback):
         assert self.stream is not None
         scalars = self.stream.scalars(record.kind, record.step, record.values)
         if scalars:
-            self.wandb_run.log({STEP: record.step, **scalars})
+            self._log({STEP: record.step, **scalars})
 
     def on_video(self, run: RunContext, path: Path) -> None:
         """Log the video (W&B copies the ``.mp4`` into its run)."""
         import wandb
 
         video = wandb.Video(str(path), format="mp4")
-        self.wandb_run.log({STEP: run.state.global_step, VIDEO: video})
+        self._log({STEP: run.state.global_step, VIDEO: video}, wait=True)
 
     def on_training_end(self, run: RunContext) -> None:
-        """Finish the W&B run (marked failed if a signal stopped training)."""
-        if self.wandb_run is not None:
-            self.wandb_run.finish(exit_code=0 if run.stopped_by is None else 1)
+        """Send what waits, and finish the W&B run (marked failed if a signal stopped
+        training)."""
+        if self._starting is None:
+            return
+        self._log(None, wait=True)
+        self.wandb_run.finish(exit_code=0 if run.stopped_by is None else 1)
+
+    def _log(self, data: dict[str, Any] | None, wait: bool = False) -> None:
+        """Log ``data`` once the W&B run is up (``wait``: wait for it), keeping what comes
+        before; ``None`` sends only what waits."""
+        if data is not None:
+            self._waiting.append(data)
+        if self.wandb_run is None:
+            assert self._starting is not None
+            if not (wait or self._starting.done()):
+                return
+            self.wandb_run = self._starting.result()  # W&B's own error, if it failed to start
+        for waiting in self._waiting:
+            self.wandb_run.log(waiting)
+        self._waiting.clear()
 
 
 def start_wandb_run(cfg: Config, run_dir: Path, resumed_from: Path | None) -> Any:
