@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -363,3 +364,79 @@ if __name__ == "__main__":
         print("RESULT", json.dumps(sb3_run(sys.argv[2:])), flush=True)
     except RlkitError as e:  # what SB3 cannot express: one line, as rlkit.compare says it
         raise SystemExit(f"error: {e}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# The throughput workloads (bench_throughput.py measures them, profile_loop.py profiles them).
+
+COMMON = (
+    "progress=false",
+    "device=cpu",
+    "torch_threads=1",  # both libraries: one PyTorch thread (and one BLAS thread)
+    "eval_episodes=0",  # eval_interval=null (the default) leaves only the final evaluation
+    "eval_interval=null",
+    "checkpoint_interval=null",  # the final checkpoint only, after the timed span
+    "agent.save_buffer=false",
+)
+"""Overrides of every rlkit run and floor: what a run does around its env steps is left out."""
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One rlkit config, measured against SB3 and its floor."""
+
+    name: str
+    title: str
+    overrides: tuple[str, ...]
+    steps: int
+    """Env steps of a run (over all envs)."""
+    quick: tuple[str, ...]
+    """More overrides for ``--quick`` (tiny budgets: a check that the script works)."""
+    quick_steps: int
+    backends: tuple[str | None, ...]
+    """The ``agent.update_backend`` values to run (``None``: the agent has no such field)."""
+    epsilon_fraction: float | None = None
+    """ε decays over this share of the budget (SB3's ``exploration_fraction``), if set."""
+
+    def config(self, steps: int, quick: bool, backend: str | None) -> list[str]:
+        """The overrides of one run of ``steps`` env steps."""
+        given = [*self.overrides, *COMMON, f"total_steps={steps}", *(self.quick if quick else ())]
+        if self.epsilon_fraction is not None:
+            given.append(f"agent.epsilon_decay_steps={int(self.epsilon_fraction * steps)}")
+        if backend is not None:
+            given.append(f"agent.update_backend={backend}")
+        return given
+
+
+WORKLOADS = {
+    "cartpole": Workload(
+        "cartpole",
+        "DQN, CartPole-v1, SB3's defaults, 1 env",
+        ("agent=dqn", "env=cartpole", *as_overrides(SB3_DEFAULTS)),
+        20_000,
+        (),
+        2_000,
+        ("auto", "torch"),
+        epsilon_fraction=0.1,  # SB3's exploration_fraction
+    ),
+    "pong": Workload(
+        "pong",
+        "DQN, vector pong, preset (double_q off), 8 envs",
+        # The preset asks for the torch update; both are measured. Its ε decays over 100k steps,
+        # which SB3 can express only within the budget.
+        ("agent=dqn", "env=pong", "agent.double_q=false"),
+        100_000,
+        ("agent.learning_starts=500", "agent.epsilon_decay_steps=1000"),
+        2_000,
+        ("auto", "torch"),
+    ),
+    "pendulum": Workload(
+        "pendulum",
+        "DDPG, Pendulum-v1, preset (rl-zoo), 1 env",
+        ("agent=ddpg", "env=pendulum"),
+        20_000,
+        ("agent.learning_starts=300",),
+        1_000,
+        (None,),
+    ),
+}

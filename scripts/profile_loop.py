@@ -29,8 +29,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_throughput import COMMON, WORKLOADS
-from benchlib import machine, write_section
+from benchlib import COMMON, WORKLOADS, machine, write_section
 
 SECTION = "profile"
 PARTS = (
@@ -50,7 +49,7 @@ PARTS = (
 
 def overrides_of(name: str, steps: int) -> tuple[str, list[str]]:
     """The workload's title and the overrides of a run of ``steps`` env steps: the throughput
-    benchmark's workloads (``bench_throughput.WORKLOADS``, default update), CartPole on 8 envs,
+    benchmark's workloads (``benchlib.WORKLOADS``, default update), CartPole on 8 envs,
     and TD3 and SAC on their Pendulum presets."""
     if name in WORKLOADS:
         workload = WORKLOADS[name]
