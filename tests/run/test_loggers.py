@@ -306,3 +306,37 @@ def test_video_interval_with_an_offline_agent_is_one_line(in_tmp: Path) -> None:
     with pytest.raises(ConfigError, match="counts env steps; agent=bc") as info:
         rlkit.train("bc", "cartpole", dataset=str(play), video_interval=10)
     assert "\n" not in str(info.value) and not (in_tmp / "runs").exists()
+
+
+def test_records_before_wandb_is_up_are_logged_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """W&B starts in a thread while training goes on; nothing logged meanwhile is lost or
+    reordered, and the run is finished at the end."""
+    from types import SimpleNamespace
+
+    from rlkit.run.callbacks import wandb_logger
+    from rlkit.run.callbacks.base import Record
+
+    logged: list[dict[str, Any]] = []
+    finished: list[int] = []
+    fake_run = SimpleNamespace(
+        log=logged.append, finish=lambda exit_code: finished.append(exit_code)
+    )
+
+    def slow_start(*args: Any) -> Any:
+        time.sleep(0.3)
+        return fake_run
+
+    monkeypatch.setattr(wandb_logger, "start_wandb_run", slow_start)
+    run = SimpleNamespace(
+        cfg=SimpleNamespace(agent=SimpleNamespace(name="dqn")), run_dir=Path("."),
+        state=SimpleNamespace(global_step=0), envs=None, stopped_by=None,
+    )  # fmt: skip
+    logger = wandb_logger.WandbLogger()
+    logger.on_training_start(run)  # type: ignore[arg-type]
+    for step in (1, 2, 3):
+        logger.on_record(run, Record("episode", step, {"episode_return": float(step)}))  # type: ignore[arg-type]
+    assert logged == []  # still starting: kept, training not held up
+    logger.on_training_end(run)  # type: ignore[arg-type]
+    assert [entry[wandb_logger.STEP] for entry in logged] == [1, 2, 3]
+    assert [entry["charts/episode_return"] for entry in logged] == [1.0, 2.0, 3.0]
+    assert finished == [0]
