@@ -2,10 +2,10 @@
 
 Every override is composed and checked before a run starts, so a typo, a wrong type, a value out
 of range or an agent that cannot learn the env stops with one line on stderr, exit code 2, and no
-run directory. One run starts as ``rlkit.train()`` starts one (``rlkit/api.py``: ``prepare_run``
-composes and checks it once, ``start_run`` trains it). Hydra's app takes the rest: ``-m``
-(multirun) sweeps as in any Hydra app (``-m seed=0,1,2,3,4``, launchers, Optuna), ``--cfg``,
-``--help`` and a run with other ``hydra.*`` settings.
+run directory. One run starts as ``rlkit.train()`` starts one (``rlkit/run/start.py``:
+``prepare_run`` composes and checks it once, ``start_run`` trains it). Hydra's app takes the rest:
+``-m`` (multirun) sweeps as in any Hydra app (``-m seed=0,1,2,3,4``, launchers, Optuna),
+``--cfg``, ``--help`` and a run with other ``hydra.*`` settings.
 """
 
 from __future__ import annotations
@@ -232,7 +232,7 @@ def _only_run_dir(overrides: list[str]) -> bool:
 def _run_one(overrides: list[str]) -> None:
     """One run, the way ``rlkit.train()`` starts one: composed and checked once (nothing written
     before), then trained; the run directory is the last line."""
-    from rlkit.api import check_run_dir, prepare_run, start_run
+    from rlkit.run.start import check_run_dir, prepare_run, start_run
     from rlkit.storage.paths import RUNS_HINT, check_writable
 
     run_dir = _override_value(overrides, "hydra.run.dir")

@@ -38,6 +38,13 @@ def command(steps: int | None, eval_interval: int | None) -> list[str]:
     return given + ([f"eval_interval={eval_interval}"] if eval_interval else [])
 
 
+def preset_steps() -> int:
+    """The DQN CartPole preset's budget, as the config composes it."""
+    from rlkit.config.compose import compose_config
+
+    return compose_config(command(None, None))[1].total_steps
+
+
 def measure(
     steps: int | None, eval_interval: int | None, rounds: int
 ) -> dict[str, dict[str, list[float]]]:
@@ -72,7 +79,7 @@ def table(results: dict[str, dict[str, list[float]]], args: argparse.Namespace) 
         return f"**{statistics.median(values):+.1f}%** ({min(values):+.1f} to {max(values):+.1f})"
 
     verdict = "within" if statistics.median(longer) <= TARGET_PERCENT else "over"
-    budget = f"{args.steps:,} env steps" if args.steps else "the preset's budget"
+    budget = f"{args.steps:,} env steps" if args.steps else f"its {preset_steps():,} env steps"
     evaluating = (
         f"evaluating every {args.eval_interval:,} and at the end"
         if args.eval_interval
