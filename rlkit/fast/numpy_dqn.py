@@ -3,10 +3,12 @@
 Why: a DQN update of a 64x64 MLP on a batch of 32 is about 60 tiny tensor operations. PyTorch
 spends 10-20 µs of dispatch and autograd bookkeeping on each on a slow CPU core (about 1.2 ms an
 update here), while the arithmetic itself takes a few µs. The same maths as NumPy calls costs a
-few µs each. Nothing else changes: the arrays below are views of the torch parameters and of
+few µs each. Nothing else changes: the arrays below are the torch parameters and
 ``torch.optim.Adam``'s own state, updated in place, so checkpoints, resume, export, target updates
 and the torch path (``DQN.update``, the reference, which a test compares this with) all see one set
-of numbers.
+of numbers. q's parameters, their gradients and Adam's two moments each live in one flat array
+(the torch tensors are views of it), so that Adam steps all of them in a dozen NumPy calls rather
+than a dozen per tensor (as ``fused=True`` does on the torch side).
 
 The update is the one in ``rlkit/agents/dqn.py``, for the case that q is an MLP (ReLU between
 layers, no duelling head) over flat or one-hot observations:
@@ -46,7 +48,6 @@ class NumpyQUpdate:
         """Keep views of q's and q''s weights; ``loss`` is ``mse`` or ``huber``;
         ``gamma_powers`` is the agent's float32 table ``[γ^0, ..., γ^n_step]``."""
         self.params = list(q_net.head.parameters())  # W1, b1, W2, b2, ... (torch's order)
-        self.weights = [p.detach().numpy() for p in self.params]
         self.target_weights = [p.detach().numpy() for p in q_target.head.parameters()]
         self.one_hot = q_net.encoder.n_states if isinstance(q_net.encoder, OneHot) else None
         self.optimizer = optimizer
@@ -54,6 +55,39 @@ class NumpyQUpdate:
         self.double_q = double_q
         self.max_grad_norm = max_grad_norm
         self.gamma_powers = gamma_powers
+        size = sum(p.numel() for p in self.params)
+        self.flat = {name: np.zeros(size, dtype=np.float32) for name in ("w", "g", "m", "v")}
+        """q's parameters, their gradients and Adam's moments, each in one array."""
+        self.steps = np.zeros(len(self.params), dtype=np.float32)
+        """Adam's step count of each parameter (torch keeps one per tensor)."""
+        self.weights = self._views(self.flat["w"])
+        for param, weight in zip(self.params, self.weights, strict=True):
+            weight[...] = param.detach().numpy()
+            param.data = torch.from_numpy(weight)  # q's parameter is now a view of the flat array
+        self.grads = self._views(self.flat["g"])
+        self._adam_moments: Any = None
+        self._share_adam_state()
+
+    def _views(self, flat: np.ndarray) -> list[np.ndarray]:
+        """``flat`` cut into arrays of the parameters' shapes, in their order."""
+        views, start = [], 0
+        for param in self.params:
+            views.append(flat[start : start + param.numel()].reshape(param.shape))
+            start += param.numel()
+        return views
+
+    def _share_adam_state(self) -> None:
+        """Make Adam's state tensors views of the flat moments (taking the values it holds, as
+        after a checkpoint is loaded), so that its ``state_dict`` saves what this update steps."""
+        moments = zip(self._views(self.flat["m"]), self._views(self.flat["v"]), strict=True)
+        for i, (param, (m, v)) in enumerate(zip(self.params, moments, strict=True)):
+            state = self.optimizer.state[param]
+            if state:
+                m[...], v[...] = state["exp_avg"].numpy(), state["exp_avg_sq"].numpy()
+                self.steps[i] = float(state["step"])
+            state["step"] = torch.from_numpy(self.steps[i : i + 1]).view(())
+            state["exp_avg"], state["exp_avg_sq"] = torch.from_numpy(m), torch.from_numpy(v)
+        self._adam_moments = self.optimizer.state[self.params[0]]["exp_avg"]
 
     def features(self, obs: np.ndarray) -> np.ndarray:
         """What the encoder gives: one-hot rows for integer states, else flat float32 rows."""
@@ -106,41 +140,36 @@ class NumpyQUpdate:
             loss = (error * error).mean()
             d_q = 2.0 * error / len(q)
 
-        # Backward through the MLP, last layer first.
+        # Backward through the MLP, last layer first, into the flat gradient's views.
         d_out = np.zeros_like(out)
         d_out[rows, actions] = d_q
-        grads: list[np.ndarray] = [None] * len(self.weights)  # type: ignore[list-item]
+        grads = self.grads
         for i in range(len(self.weights) - 2, -1, -2):
             x = inputs[i // 2]
-            grads[i] = d_out.T @ x
-            grads[i + 1] = d_out.sum(axis=0)
+            np.matmul(d_out.T, x, out=grads[i])
+            np.sum(d_out, axis=0, out=grads[i + 1])
             if i > 0:
                 d_out = (d_out @ self.weights[i]) * (x > 0.0)  # x is the ReLU's output
 
         if self.max_grad_norm is not None:
-            total = np.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads))
-            scale = min(self.max_grad_norm / (total + 1e-6), 1.0)
-            grads = [g * np.float32(scale) for g in grads]
-        self._adam_step(grads)
+            g = self.flat["g"]
+            total = float(np.sqrt(np.dot(g, g)))
+            g *= np.float32(min(self.max_grad_norm / (total + 1e-6), 1.0))
+        self._adam_step()
         return {"loss": float(loss), "q_mean": float(q.mean())}
 
-    def _adam_step(self, grads: list[np.ndarray]) -> None:
-        """torch.optim.Adam's step (no weight decay, no AMSGrad), on its own state tensors."""
+    def _adam_step(self) -> None:
+        """torch.optim.Adam's step (no weight decay, no AMSGrad) on the flat arrays."""
+        if self.optimizer.state[self.params[0]].get("exp_avg") is not self._adam_moments:
+            self._share_adam_state()  # a loaded checkpoint brought new state tensors
         group = self.optimizer.param_groups[0]
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        for param, weight, grad in zip(self.params, self.weights, grads, strict=True):
-            state = self.optimizer.state[param]
-            if not state:  # as torch initialises it on the first step (fused: float32 step)
-                state["step"] = torch.zeros((), dtype=torch.float32)
-                state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-                state["exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-            step = state["step"].numpy()
-            step += 1
-            m, v = state["exp_avg"].numpy(), state["exp_avg_sq"].numpy()
-            m += (1.0 - beta1) * (grad - m)
-            v *= beta2
-            v += (1.0 - beta2) * grad * grad
-            t = float(step)
-            step_size = lr / (1.0 - beta1**t)
-            denom = np.sqrt(v) / np.sqrt(1.0 - beta2**t) + eps
-            weight -= np.float32(step_size) * (m / denom)
+        weight, grad, m, v = (self.flat[name] for name in ("w", "g", "m", "v"))
+        self.steps += 1
+        t = float(self.steps[0])
+        m += (1.0 - beta1) * (grad - m)
+        v *= beta2
+        v += (1.0 - beta2) * grad * grad
+        step_size = lr / (1.0 - beta1**t)
+        denom = np.sqrt(v) / np.sqrt(1.0 - beta2**t) + eps
+        weight -= np.float32(step_size) * (m / denom)
