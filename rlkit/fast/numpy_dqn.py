@@ -7,8 +7,9 @@ few µs each. Nothing else changes: the arrays below are the torch parameters an
 ``torch.optim.Adam``'s own state, updated in place, so checkpoints, resume, export, target updates
 and the torch path (``DQN.update``, the reference, which a test compares this with) all see one set
 of numbers. q's parameters, their gradients and Adam's two moments each live in one flat array
-(the torch tensors are views of it), so that Adam steps all of them in a dozen NumPy calls rather
-than a dozen per tensor (as ``fused=True`` does on the torch side).
+(the torch tensors are views of it), and Adam's step is torch's own fused kernel
+(``torch._fused_adam_``, what ``torch.optim.Adam(fused=True)`` calls on the torch path) called
+once on those views: one call where the optimiser's Python would cost more than the arithmetic.
 
 The update is the one in ``rlkit/agents/dqn.py``, for the case that q is an MLP (ReLU between
 layers, no duelling head) over flat or one-hot observations:
@@ -65,6 +66,10 @@ class NumpyQUpdate:
             weight[...] = param.detach().numpy()
             param.data = torch.from_numpy(weight)  # q's parameter is now a view of the flat array
         self.grads = self._views(self.flat["g"])
+        self._tensors: dict[str, list[torch.Tensor]] = {
+            "w": [torch.from_numpy(w) for w in self.weights],
+            "g": [torch.from_numpy(g) for g in self.grads],
+        }
         self._adam_moments: Any = None
         self._share_adam_state()
 
@@ -87,7 +92,10 @@ class NumpyQUpdate:
                 self.steps[i] = float(state["step"])
             state["step"] = torch.from_numpy(self.steps[i : i + 1]).view(())
             state["exp_avg"], state["exp_avg_sq"] = torch.from_numpy(m), torch.from_numpy(v)
-        self._adam_moments = self.optimizer.state[self.params[0]]["exp_avg"]
+        states = [self.optimizer.state[param] for param in self.params]
+        for key in ("step", "exp_avg", "exp_avg_sq"):
+            self._tensors[key] = [state[key] for state in states]
+        self._adam_moments = self._tensors["exp_avg"][0]
 
     def features(self, obs: np.ndarray) -> np.ndarray:
         """What the encoder gives: one-hot rows for integer states, else flat float32 rows."""
@@ -134,10 +142,10 @@ class NumpyQUpdate:
         error = q - y
         if self.huber:  # smooth_l1 with beta 1
             small = np.abs(error) < 1.0
-            loss = np.where(small, 0.5 * error * error, np.abs(error) - 0.5).mean()
+            loss = np.add.reduce(np.where(small, 0.5 * error * error, np.abs(error) - 0.5)) / len(q)
             d_q = np.clip(error, -1.0, 1.0) / len(q)
         else:
-            loss = (error * error).mean()
+            loss = np.add.reduce(error * error) / len(q)
             d_q = 2.0 * error / len(q)
 
         # Backward through the MLP, last layer first, into the flat gradient's views.
@@ -147,7 +155,7 @@ class NumpyQUpdate:
         for i in range(len(self.weights) - 2, -1, -2):
             x = inputs[i // 2]
             np.matmul(d_out.T, x, out=grads[i])
-            np.sum(d_out, axis=0, out=grads[i + 1])
+            np.add.reduce(d_out, axis=0, out=grads[i + 1])
             if i > 0:
                 d_out = (d_out @ self.weights[i]) * (x > 0.0)  # x is the ReLU's output
 
@@ -156,20 +164,19 @@ class NumpyQUpdate:
             total = float(np.sqrt(np.dot(g, g)))
             g *= np.float32(min(self.max_grad_norm / (total + 1e-6), 1.0))
         self._adam_step()
-        return {"loss": float(loss), "q_mean": float(q.mean())}
+        # Sums as ufunc reductions: NumPy's mean() costs a few µs of Python a call here.
+        return {"loss": float(loss), "q_mean": float(np.add.reduce(q)) / len(q)}
 
     def _adam_step(self) -> None:
-        """torch.optim.Adam's step (no weight decay, no AMSGrad) on the flat arrays."""
+        """torch.optim.Adam's step (no weight decay, no AMSGrad): its fused kernel, once, on the
+        views of the flat arrays."""
         if self.optimizer.state[self.params[0]].get("exp_avg") is not self._adam_moments:
             self._share_adam_state()  # a loaded checkpoint brought new state tensors
         group = self.optimizer.param_groups[0]
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight, grad, m, v = (self.flat[name] for name in ("w", "g", "m", "v"))
-        self.steps += 1
-        t = float(self.steps[0])
-        m += (1.0 - beta1) * (grad - m)
-        v *= beta2
-        v += (1.0 - beta2) * grad * grad
-        step_size = lr / (1.0 - beta1**t)
-        denom = np.sqrt(v) / np.sqrt(1.0 - beta2**t) + eps
-        weight -= np.float32(step_size) * (m / denom)
+        (beta1, beta2), t = group["betas"], self._tensors
+        self.steps += 1  # the kernel reads the step counts; torch's Adam counts them first too
+        torch._fused_adam_(
+            t["w"], t["g"], t["exp_avg"], t["exp_avg_sq"], [], t["step"],
+            lr=group["lr"], beta1=beta1, beta2=beta2, weight_decay=0.0, eps=group["eps"],
+            amsgrad=False, maximize=False,
+        )  # fmt: skip
