@@ -19,8 +19,7 @@ from rlkit.envkit.make import make_env as build_env
 from rlkit.errors import CheckpointError
 from rlkit.run.callbacks.base import Callback
 from rlkit.run.run_dir import read_run, read_run_config
-from rlkit.run.start import Run, check_run_dir, prepare_run, start_run
-from rlkit.storage.paths import RUNS_HINT, check_writable
+from rlkit.run.start import Run, prepare_run, start_run
 
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:-]+$")
 
@@ -80,12 +79,7 @@ def train(
         *(_override(k.replace("__", "."), v) for k, v in fields.items()),
         *(overrides or []),
     ]
-    prepared = prepare_run(all_overrides)
-    if run_dir is None:
-        check_writable("runs", "", directory=True, hint=RUNS_HINT)
-    else:
-        check_run_dir(run_dir, prepared.config.resume, "run_dir")
-    return start_run(prepared, run_dir, callbacks)
+    return start_run(prepare_run(all_overrides, run_dir), callbacks)
 
 
 def load(path: str | Path, device: str = "cpu") -> Agent:

@@ -232,17 +232,12 @@ def _only_run_dir(overrides: list[str]) -> bool:
 def _run_one(overrides: list[str]) -> None:
     """One run, the way ``rlkit.train()`` starts one: composed and checked once (nothing written
     before), then trained; the run directory is the last line."""
-    from rlkit.run.start import check_run_dir, prepare_run, start_run
-    from rlkit.storage.paths import RUNS_HINT, check_writable
+    from rlkit.run.start import prepare_run, start_run
 
+    own = [o for o in overrides if not o.startswith("hydra.run.dir=")]
     run_dir = _override_value(overrides, "hydra.run.dir")
     try:
-        prepared = prepare_run([o for o in overrides if not o.startswith("hydra.run.dir=")])
-        if run_dir is None:
-            check_writable("runs", "", directory=True, hint=RUNS_HINT)
-        else:
-            check_run_dir(run_dir, prepared.config.resume, "hydra.run.dir")
-        start_run(prepared, run_dir)
+        start_run(prepare_run(own, run_dir, "hydra.run.dir"))
     except RlkitError as e:
         _fail(e)
     except KeyboardInterrupt as e:

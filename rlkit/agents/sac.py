@@ -33,7 +33,7 @@ from gymnasium import spaces
 from torch import nn
 
 from rlkit.config.schema import SACConfig, parse_ent_coef
-from rlkit.fast.paths import reference_paths
+from rlkit.fast.paths import fused_adam, reference_paths
 from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Critic, SquashedGaussianActor, TwinCritic
 from rlkit.parts.continuous import ContinuousExperience, load_module_states, module_states
@@ -69,13 +69,9 @@ class SAC:
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
         self._build_networks(observation_space)
-        self.actor_optimizer = torch.optim.Adam(
-            self.actor.parameters(), lr=cfg.actor_lr, fused=True
-        )
+        self.actor_optimizer = fused_adam(self.actor.parameters(), cfg.actor_lr, "torch")
         # One optimiser for both critics: their losses are summed.
-        self.critic_optimizer = torch.optim.Adam(
-            self.critic.parameters(), lr=cfg.critic_lr, fused=True
-        )
+        self.critic_optimizer = fused_adam(self.critic.parameters(), cfg.critic_lr, "torch")
         self.learn_alpha, alpha = parse_ent_coef(cfg.ent_coef)
         # α is learned as log α, which keeps it positive (SB3 and the authors' code alike).
         self.log_alpha = torch.tensor([alpha], device=self.device).log()

@@ -31,7 +31,7 @@ from gymnasium import spaces
 from torch import nn
 
 from rlkit.config.schema import TD3Config
-from rlkit.fast.paths import reference_paths
+from rlkit.fast.paths import fused_adam, reference_paths
 from rlkit.nets import observation_encoder
 from rlkit.nets.actor_critic import Actor, Critic, TwinCritic
 from rlkit.parts.continuous import (
@@ -80,13 +80,9 @@ class TD3:
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
         self._build_networks(observation_space)
-        self.actor_optimizer = torch.optim.Adam(
-            self.actor.parameters(), lr=cfg.actor_lr, fused=True
-        )
+        self.actor_optimizer = fused_adam(self.actor.parameters(), cfg.actor_lr, "torch")
         # One optimiser for both critics: their losses are summed, as in the paper's code.
-        self.critic_optimizer = torch.optim.Adam(
-            self.critic.parameters(), lr=cfg.critic_lr, fused=True
-        )
+        self.critic_optimizer = fused_adam(self.critic.parameters(), cfg.critic_lr, "torch")
         self.experience = ContinuousExperience(
             cfg, observation_space, action_space, self.rng, seed, self.device, num_envs
         )

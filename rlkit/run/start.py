@@ -21,7 +21,7 @@ from rlkit.run.callbacks.base import Callback
 from rlkit.run.loop import run_training
 from rlkit.run.preflight import check_run_inputs
 from rlkit.run.run_dir import check_new_run_dir, default_run_dir
-from rlkit.storage.paths import check_writable
+from rlkit.storage.paths import RUNS_HINT, check_writable
 
 
 @dataclass(frozen=True)
@@ -46,36 +46,44 @@ class PreparedRun:
     """What ``.hydra/config.yaml`` holds."""
     config: Config
     """The typed config."""
+    run_dir: Path | None
+    """The run directory the user named (checked), or ``None`` for the default."""
 
 
-def prepare_run(overrides: Sequence[str]) -> PreparedRun:
-    """Compose and check one run, before anything is written: the one preparation of every way
-    into a run (``python -m rlkit.train``, ``rlkit.train``).
+def prepare_run(
+    overrides: Sequence[str], run_dir: str | Path | None = None, run_dir_key: str = "run_dir"
+) -> PreparedRun:
+    """Compose and check one run and where it goes, before anything is written: the one
+    preparation of every way into a run (``python -m rlkit.train``, ``rlkit.train``, compare).
+
+    Args:
+        overrides: the user's Hydra overrides.
+        run_dir: the run directory the user named (must be writable and hold no run), or
+            ``None`` for ``runs/<agent>-<env>/<time>_seed<seed>`` (``runs/`` must be writable).
+        run_dir_key: how the user named it, for the error (``run_dir``, ``hydra.run.dir``).
 
     Raises:
         ConfigError: an unknown agent, env or key, a bad value, or an agent that cannot
-            learn the env; a run that cannot start (``check_run_inputs``).
+            learn the env; a run that cannot start (``check_run_inputs``); a run directory that
+            cannot be written or holds a run.
     """
     normalised = with_resume_overrides(env_id_overrides(integral_numbers(list(overrides))))
     composed, config = compose_config(normalised)
     check_run_inputs(config)
-    return PreparedRun(normalised, composed, config)
+    if run_dir is None:
+        check_writable("runs", "", directory=True, hint=RUNS_HINT)
+    else:
+        check_writable(run_dir, run_dir_key, directory=True)
+        check_new_run_dir(run_dir, config.resume, run_dir_key)
+    return PreparedRun(normalised, composed, config, None if run_dir is None else Path(run_dir))
 
 
-def check_run_dir(run_dir: str | Path, resume: str | None, key: str) -> None:
-    """A run directory the user named must be writable and hold no run (``key`` names it in
-    the error)."""
-    check_writable(run_dir, key, directory=True)
-    check_new_run_dir(run_dir, resume, key)
-
-
-def start_run(
-    prepared: PreparedRun, run_dir: str | Path | None = None, callbacks: Sequence[Callback] = ()
-) -> Run:
+def start_run(prepared: PreparedRun, callbacks: Sequence[Callback] = ()) -> Run:
     """Claim the run directory (default ``runs/<agent>-<env>/<time>_seed<seed>``), write its
     ``.hydra/`` files as Hydra would, train, and print the directory last."""
     config = prepared.config
-    run_dir = Path(default_run_dir(config) if run_dir is None else run_dir).resolve()
+    named = prepared.run_dir
+    run_dir = Path(default_run_dir(config) if named is None else named).resolve()
     (run_dir / ".hydra").mkdir(parents=True, exist_ok=True)
     OmegaConf.save(prepared.composed, run_dir / ".hydra" / "config.yaml")
     overrides = OmegaConf.create(prepared.overrides)
